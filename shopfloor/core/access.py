@@ -1,0 +1,248 @@
+"""One permission check for the API and the web: `require(user, perm, plant=None)`.
+
+Permissions are codenames: Django's model permissions (`core.add_plant`) and action
+permissions registered in code (`production.release_workorder`). A role holds codenames or
+patterns (`quality.*`, `*.view_*`), so a role template keeps covering what later apps add.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from rest_framework import permissions as drf_permissions
+
+from . import tenancy
+
+if TYPE_CHECKING:
+    from .models import Membership, Plant
+
+_ACTION_PERMISSIONS: dict[str, str] = {}
+
+
+def register_permission(codename: str, label: str) -> str:
+    """Declare an action permission (`app.verb_thing`) so roles can grant it."""
+    if "." not in codename:
+        raise ValueError("Permission codenames are 'app_label.codename'.")
+    _ACTION_PERMISSIONS[codename] = label
+    all_permissions.cache_clear()
+    return codename
+
+
+@lru_cache(maxsize=1)
+def all_permissions() -> dict[str, str]:
+    """Every grantable codename with a human label: model permissions plus action permissions."""
+    from django.apps import apps
+    from django.contrib.auth.management import _get_all_permissions
+
+    found: dict[str, str] = {}
+    for model in apps.get_models():
+        if model._meta.app_label not in {"core"} and not model.__module__.startswith("shopfloor."):
+            continue
+        for codename, label in _get_all_permissions(model._meta):
+            found[f"{model._meta.app_label}.{codename}"] = label
+    found.update(_ACTION_PERMISSIONS)
+    return dict(sorted(found.items()))
+
+
+def expand(patterns: Iterable[str]) -> frozenset[str]:
+    """The codenames a list of codenames and patterns grants."""
+    known = all_permissions()
+    granted: set[str] = set()
+    for pattern in patterns:
+        if any(ch in pattern for ch in "*?["):
+            granted.update(fnmatch.filter(known, pattern))
+        else:
+            granted.add(pattern)
+    return frozenset(granted)
+
+
+def unknown_patterns(patterns: Iterable[str]) -> list[str]:
+    """Patterns that grant nothing: a typo in a role is an error, not a silent no-op."""
+    known = all_permissions()
+    return [p for p in patterns if not fnmatch.filter(known, p)]
+
+
+ROLE_TEMPLATES: dict[str, dict[str, Any]] = {
+    "Administrator": {"description": "Everything in the organization.", "permissions": ["*"]},
+    "Production Manager": {
+        "description": "Runs production: work orders, routings, schedules, people on the floor.",
+        "permissions": [
+            "*.view_*",
+            "production.*",
+            "planning.*",
+            "resources.*",
+            "catalog.*",
+            "workforce.*",
+            "inventory.*",
+            "sales.view_*",
+            "quality.view_*",
+            "workflows.*",
+        ],
+    },
+    "Planner": {
+        "description": "Plans material and capacity; firms planned orders.",
+        "permissions": [
+            "*.view_*",
+            "planning.*",
+            "production.add_workorder",
+            "production.change_workorder",
+            "purchasing.add_purchaseorder",
+            "purchasing.change_purchaseorder",
+        ],
+    },
+    "Technician": {
+        "description": "Works operations on the shop floor.",
+        "permissions": [
+            "*.view_*",
+            "production.change_operation",
+            "production.add_timeentry",
+            "production.add_materialissue",
+            "inventory.add_stockmove",
+        ],
+    },
+    "QC Inspector": {
+        "description": "Inspects, records measurements, raises and works NCRs.",
+        "permissions": ["*.view_*", "quality.*"],
+    },
+    "Storekeeper": {
+        "description": "Receives, moves, counts and ships stock.",
+        "permissions": ["*.view_*", "inventory.*", "purchasing.add_receipt", "logistics.*"],
+    },
+    "Maintenance Technician": {
+        "description": "Keeps machines running: work requests, preventive maintenance, downtime.",
+        "permissions": ["*.view_*", "maintenance.*", "resources.change_machine"],
+    },
+    "Viewer": {"description": "Reads everything, changes nothing.", "permissions": ["*.view_*"]},
+}
+
+
+def membership_for(user: Any, organization: Any = None) -> Membership | None:
+    """The user's active membership in the organization (default: the one in context)."""
+    from .models import Membership
+
+    organization = organization or tenancy.current_organization()
+    if organization is None or not getattr(user, "is_authenticated", False):
+        return None
+    cache = user.__dict__.setdefault("_sf_memberships", {})
+    if organization.pk not in cache:
+        membership = (
+            Membership.objects.unscoped()
+            .filter(organization=organization, user=user, is_active=True)
+            .prefetch_related("roles", "plants")
+            .first()
+        )
+        cache[organization.pk] = membership
+    return cache[organization.pk]
+
+
+def permissions_of(user: Any, organization: Any = None) -> frozenset[str]:
+    membership = membership_for(user, organization)
+    if membership is None:
+        return frozenset()
+    cache = user.__dict__.setdefault("_sf_permissions", {})
+    if membership.pk not in cache:
+        patterns = [p for role in membership.roles.all() for p in (role.permissions or [])]
+        cache[membership.pk] = expand(patterns)
+    return cache[membership.pk]
+
+
+def forget(user: Any) -> None:
+    """Drop the per-request caches after roles or memberships changed."""
+    user.__dict__.pop("_sf_memberships", None)
+    user.__dict__.pop("_sf_permissions", None)
+
+
+def allowed_plant_ids(user: Any, organization: Any = None) -> set[int] | None:
+    """None means every plant of the organization."""
+    if getattr(user, "is_superuser", False):
+        return None
+    membership = membership_for(user, organization)
+    if membership is None:
+        return set()
+    plant_ids = {p.pk for p in membership.plants.all()}
+    return plant_ids or None
+
+
+def has_perm(user: Any, perm: str, plant: Plant | None = None, organization: Any = None) -> bool:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    if user.is_superuser:
+        return True
+    if perm not in permissions_of(user, organization):
+        return False
+    if plant is not None:
+        plants = allowed_plant_ids(user, organization)
+        if plants is not None and plant.pk not in plants:
+            return False
+    return True
+
+
+def require(user: Any, perm: str, plant: Plant | None = None) -> None:
+    """Raise PermissionDenied unless the user holds `perm` in the current organization (and plant)."""
+    if not has_perm(user, perm, plant=plant):
+        where = f" at plant {plant.code}" if plant is not None else ""
+        raise PermissionDenied(f"You need the permission '{perm}'{where}.")
+
+
+def model_perm(model: Any, verb: str) -> str:
+    return f"{model._meta.app_label}.{verb}_{model._meta.model_name}"
+
+
+class ModelPermission(drf_permissions.BasePermission):
+    """DRF face of `require`: method -> view/add/change/delete on the viewset's model.
+
+    Actions declare `permission_required` on the view (or via `@action(..., permission=...)`
+    through `required_permission`) and are checked the same way.
+    """
+
+    METHOD_VERBS = {
+        "GET": "view",
+        "HEAD": "view",
+        "OPTIONS": "view",
+        "POST": "add",
+        "PUT": "change",
+        "PATCH": "change",
+        "DELETE": "delete",
+    }
+
+    def required_permission(self, request: Any, view: Any) -> str | None:
+        explicit = getattr(view, "required_permission", None)
+        if callable(explicit):
+            explicit = explicit(request)
+        if explicit:
+            return explicit
+        model = getattr(getattr(view, "queryset", None), "model", None)
+        if model is None:
+            return None
+        return model_perm(model, self.METHOD_VERBS.get(request.method, "change"))
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if tenancy.current_organization() is None and not request.user.is_superuser:
+            raise PermissionDenied("You are not a member of any active organization.")
+        perm = self.required_permission(request, view)
+        if perm is None:
+            return True
+        if not has_perm(request.user, perm):
+            raise PermissionDenied(f"You need the permission '{perm}'.")
+        return True
+
+
+class PermissionRequiredMixin:
+    """Web face of `require`: `permission_required = "core.view_plant"` on a view."""
+
+    permission_required: str | None = None
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        if self.permission_required:
+            require(request.user, self.permission_required)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

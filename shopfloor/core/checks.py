@@ -1,0 +1,1 @@
+"""System checks that keep the house in shape."""

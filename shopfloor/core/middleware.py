@@ -1,0 +1,156 @@
+"""Request id, body size limit, session timeouts and tenancy, for web and API alike."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.core.signals import request_finished
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from . import tenancy
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdMiddleware:
+    """Every response carries X-Request-ID: the caller's (if sane) or a new one; logs and audit use it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        # Not reset on the way out: Django logs 4xx/5xx responses after the middleware chain has
+        # returned, and those lines must carry the id too. `request_finished` clears it.
+        tenancy.set_request_id(request_id)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+def clear_request_id(**kwargs: Any) -> None:
+    """Connected to `request_finished`, so nothing after a request carries its id."""
+    tenancy.set_request_id("")
+
+
+request_finished.connect(clear_request_id, dispatch_uid="shopfloor.clear_request_id")
+
+
+def error_response(status: int, title: str, detail: str, errors: dict[str, list[str]] | None = None) -> JsonResponse:
+    """The one error shape of the API, for errors raised outside DRF."""
+    slug = title.lower().replace(" ", "-")
+    return JsonResponse(
+        {
+            "type": f"https://shopfloor.dev/problems/{slug}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "errors": errors or {},
+        },
+        status=status,
+        content_type="application/problem+json",
+    )
+
+
+class BodySizeLimitMiddleware:
+    """Refuse bodies over SHOPFLOOR_MAX_REQUEST_BODY before anything reads them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.SHOPFLOOR_MAX_REQUEST_BODY
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            detail = f"The request body is {length} bytes; the limit is {limit} bytes."
+            if request.path.startswith("/api/"):
+                return error_response(400, "Request body too large", detail)
+            return HttpResponse(detail, status=400, content_type="text/plain")
+        return self.get_response(request)
+
+
+class SessionTimeoutMiddleware:
+    """Web sessions end after 30 minutes idle and 12 hours in all, whatever the activity."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            started = request.session.get("_sf_auth_at", now)
+            seen = request.session.get("_sf_seen_at", now)
+            if now - seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_ABSOLUTE_TIMEOUT:
+                logout(request)
+            else:
+                request.session.setdefault("_sf_auth_at", started)
+                # Writing at most once a minute keeps the idle clock without a save per request.
+                if now - seen >= 60 or "_sf_seen_at" not in request.session:
+                    request.session["_sf_seen_at"] = now
+        return self.get_response(request)
+
+
+def organization_for_request(request: HttpRequest, user: Any) -> Any:
+    """The organization a request acts in: header, then the session's choice, then the default."""
+    from .models import Membership, Organization
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    memberships = Organization.objects.filter(
+        pk__in=Membership.objects.unscoped().filter(user=user, is_active=True).values("organization_id"),
+        is_active=True,
+    )
+    wanted = request.headers.get("X-Organization") or (
+        request.session.get("organization") if hasattr(request, "session") else None
+    )
+    if wanted:
+        qs = Organization.objects.filter(is_active=True) if user.is_superuser else memberships
+        match = qs.filter(slug=str(wanted)).first() or (qs.filter(pk=wanted).first() if str(wanted).isdigit() else None)
+        if match is not None:
+            return match
+    if user.default_organization_id:
+        default = memberships.filter(pk=user.default_organization_id).first()
+        if default is not None:
+            return default
+    return memberships.order_by("name").first()
+
+
+class TenancyMiddleware:
+    """Put the organization, plant and user of a web request into context.
+
+    API requests authenticate inside DRF (tokens, JWT); the API base view activates tenancy
+    itself once it knows the user, through the same `organization_for_request`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        organization = organization_for_request(request, user) if user is not None else None
+        plant = None
+        if organization is not None and hasattr(request, "session"):
+            from .models import Plant
+
+            plant_id = request.session.get("plant")
+            if plant_id:
+                plant = Plant.objects.unscoped().filter(pk=plant_id, organization=organization).first()
+        request.organization = organization  # type: ignore[attr-defined]
+        request.plant = plant  # type: ignore[attr-defined]
+        tokens = tenancy.activate(organization, user, plant)
+        try:
+            return self.get_response(request)
+        finally:
+            tenancy.deactivate(tokens)
