@@ -1,0 +1,85 @@
+"""What every page's shell needs: organizations to switch between, plants, theme, navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+# (section, label, url name, permission needed to see it; None = every member)
+NAVIGATION: list[tuple[str, str, str, str | None]] = [
+    ("", "Dashboard", "web:dashboard", None),
+    ("Operations", "Plants", "web:plant-list", "core.view_plant"),
+    ("Administration", "Organization", "web:organization", "core.view_organization"),
+    ("Administration", "Members", "web:member-list", "core.view_membership"),
+    ("Administration", "Roles", "web:role-list", "core.view_role"),
+    ("Configuration", "Custom fields", "web:customfield-list", "core.view_customfielddefinition"),
+    ("Configuration", "Type lists", "web:typelist-list", "core.view_typelist"),
+    ("Account", "API tokens", "web:api-tokens", None),
+    ("Account", "Password", "web:password-change", None),
+]
+
+
+def navigation(request: HttpRequest) -> list[dict[str, Any]]:
+    """The menu, holding only what the user may see, as sections of links."""
+    from shopfloor.core import access
+
+    user = request.user
+    in_org = getattr(request, "organization", None) is not None
+    sections: list[dict[str, Any]] = []
+    for section, label, url_name, perm in NAVIGATION:
+        if perm is not None and not (in_org and access.has_perm(user, perm)):
+            continue
+        if not in_org and url_name not in {"web:dashboard", "web:password-change"}:
+            continue
+        url = reverse(url_name)
+        active = request.path == url or (url != "/" and request.path.startswith(url))
+        if not sections or sections[-1]["title"] != section:
+            sections.append({"title": section, "links": []})
+        sections[-1]["links"].append({"label": label, "url": url, "active": active})
+    if getattr(user, "is_superuser", False) and not in_org:
+        sections.append(
+            {
+                "title": "Platform",
+                "links": [
+                    {
+                        "label": "Organizations",
+                        "url": reverse("web:organization-create"),
+                        "active": request.path == reverse("web:organization-create"),
+                    }
+                ],
+            }
+        )
+    return sections
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from shopfloor.core import access
+    from shopfloor.core.models import Membership, Organization, Plant
+
+    organization = getattr(request, "organization", None)
+    if user.is_superuser:
+        organizations = Organization.objects.filter(is_active=True)
+    else:
+        organizations = Organization.objects.filter(
+            pk__in=Membership.objects.unscoped().filter(user=user, is_active=True).values("organization_id"),
+            is_active=True,
+        )
+    plants: Any = []
+    if organization is not None:
+        plants = Plant.objects.unscoped().filter(organization=organization, is_active=True)
+        allowed = access.allowed_plant_ids(user, organization)
+        if allowed is not None:
+            plants = plants.filter(pk__in=allowed)
+    return {
+        "current_organization": organization,
+        "current_plant": getattr(request, "plant", None),
+        "switch_organizations": organizations,
+        "switch_plants": plants,
+        "theme": user.theme,
+        "navigation": navigation(request),
+    }
