@@ -66,6 +66,16 @@ def unknown_patterns(patterns: Iterable[str]) -> list[str]:
     return [p for p in patterns if not fnmatch.filter(known, p)]
 
 
+# What every member needs for their own inbox, whatever their job: mark notifications read and
+# choose how they arrive. Both act on the user's own rows only (core.notifications), so they
+# grant nothing over anyone else; they are still codenames so that "no role" means "no access".
+PERSONAL_PERMISSIONS: list[str] = [
+    "core.change_notification",
+    "core.add_notificationpreference",
+    "core.change_notificationpreference",
+    "core.delete_notificationpreference",
+]
+
 ROLE_TEMPLATES: dict[str, dict[str, Any]] = {
     "Administrator": {"description": "Everything in the organization.", "permissions": ["*"]},
     "Production Manager": {
@@ -116,8 +126,14 @@ ROLE_TEMPLATES: dict[str, dict[str, Any]] = {
         "description": "Keeps machines running: work requests, preventive maintenance, downtime.",
         "permissions": ["*.view_*", "maintenance.*", "resources.change_machine"],
     },
-    "Viewer": {"description": "Reads everything, changes nothing.", "permissions": ["*.view_*"]},
+    "Viewer": {
+        "description": "Reads everything, changes nothing but their own inbox.",
+        "permissions": ["*.view_*"],
+    },
 }
+for _spec in ROLE_TEMPLATES.values():
+    if "*" not in _spec["permissions"]:
+        _spec["permissions"] = _spec["permissions"] + PERSONAL_PERMISSIONS
 
 
 def membership_for(user: Any, organization: Any = None) -> Membership | None:

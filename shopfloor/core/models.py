@@ -433,3 +433,54 @@ class IdempotencyKey(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+event_type_validator = RegexValidator(
+    r"^[a-z0-9_*?]+(\.[a-z0-9_*?]+)*$",
+    "Use an event type such as 'workflows.approval.requested', or a pattern such as 'workflows.*'.",
+)
+
+
+class Notification(TenantModel):
+    """One message in a user's inbox about something that happened, linking to the object."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    event_type = models.CharField(max_length=120)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, max_length=5000)
+    url = models.CharField(max_length=500, blank=True, help_text="Where the object is shown (a path in this site).")
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "recipient", "read_at"], name="notification_inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} -> {self.recipient_id}"
+
+
+class NotificationPreference(TenantModel):
+    """How a user wants one event type (or a pattern of them) delivered: in the inbox, by e-mail."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    event_type = models.CharField(max_length=120, validators=[event_type_validator])
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["event_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user", "event_type"], name="notification_preference_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type}: in-app {self.in_app}, e-mail {self.email}"
