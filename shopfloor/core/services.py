@@ -105,7 +105,7 @@ def create_object(
     for name, values in m2m.items():
         getattr(obj, name).set(values)
     audit.record(actor, obj, action="create", changes=audit.diff({}, audit.snapshot(obj)), reason=reason)
-    events.emit(_event_name(obj, "created"), {"id": obj.pk})
+    events.emit(_event_name(obj, "created"), {"id": obj.pk, "actor": getattr(actor, "pk", None)})
     return obj
 
 
@@ -132,7 +132,10 @@ def update_object(
     changes = audit.diff(before, audit.snapshot(obj))
     if changes:
         audit.record(actor, obj, action="update", changes=changes, reason=reason)
-        events.emit(_event_name(obj, "updated"), {"id": obj.pk, "fields": sorted(changes)})
+        events.emit(
+            _event_name(obj, "updated"),
+            {"id": obj.pk, "fields": sorted(changes), "actor": getattr(actor, "pk", None)},
+        )
     return obj
 
 

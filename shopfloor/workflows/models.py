@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from shopfloor.core.models import Role, TenantModel, key_validator
 
@@ -189,3 +190,6 @@ class ChangeRequest(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("workflows:changerequest-detail", kwargs={"pk": self.pk})
