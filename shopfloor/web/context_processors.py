@@ -11,11 +11,13 @@ from django.urls import reverse
 NAVIGATION: list[tuple[str, str, str, str | None]] = [
     ("", "Dashboard", "web:dashboard", None),
     ("Operations", "Plants", "web:plant-list", "core.view_plant"),
+    ("Operations", "Change requests", "workflows:changerequest-list", "workflows.view_changerequest"),
     ("Administration", "Organization", "web:organization", "core.view_organization"),
     ("Administration", "Members", "web:member-list", "core.view_membership"),
     ("Administration", "Roles", "web:role-list", "core.view_role"),
     ("Configuration", "Custom fields", "web:customfield-list", "core.view_customfielddefinition"),
     ("Configuration", "Type lists", "web:typelist-list", "core.view_typelist"),
+    ("Configuration", "Workflows", "workflows:definition-list", "workflows.change_workflowdefinition"),
     ("Account", "API tokens", "web:api-tokens", None),
     ("Account", "Password", "web:password-change", None),
 ]

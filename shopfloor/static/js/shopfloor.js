@@ -46,6 +46,17 @@
       });
       return;
     }
+    // Open a <dialog> (e.g. the signature dialog); its Cancel button closes it without JS.
+    var opener = event.target.closest("[data-open-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
+      if (dialog && dialog.showModal) {
+        dialog.showModal();
+        var field = dialog.querySelector("input:not([type=hidden]), textarea");
+        if (field) field.focus();
+      }
+      return;
+    }
     var copy = event.target.closest("[data-copy]");
     if (copy) {
       var source = document.querySelector(copy.getAttribute("data-copy"));
