@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # authenticator codes for electronic signatures
     "shopfloor.core",
     "shopfloor.workflows",
     "shopfloor.web",
@@ -140,6 +142,7 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-purge": {"task": "shopfloor.core.tasks.purge_idempotency_keys", "schedule": 3600.0},
 }
 
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
@@ -175,6 +178,7 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "shopfloor.core.auth.lockout_response"
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Shopfloor")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
@@ -212,6 +216,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shopfloor@localhost")
+# Links in notification e-mails are this base URL plus the object's path.
+SHOPFLOOR_BASE_URL = os.environ.get("SHOPFLOOR_BASE_URL", "http://localhost:8000")
 
 # --- i18n, static ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -519,3 +519,53 @@ def set_theme(*, actor: User, theme: str) -> User:
         actor, user, action="update", changes={"theme": [old, theme]}, organization=tenancy.current_organization()
     )
     return user
+
+
+# --- Authenticator app (TOTP) for electronic signatures ----------------------------------------
+
+
+def start_authenticator(*, actor: User) -> Any:
+    """A fresh, unconfirmed TOTP device for the actor (an earlier unconfirmed one is dropped).
+
+    It does nothing until confirmed with a code, so a half-finished set-up never locks
+    anyone out of signing.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not getattr(actor, "is_authenticated", False):
+        raise access.PermissionDenied("Log in first.")
+    TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic
+def confirm_authenticator(*, actor: User, code: str) -> Any:
+    """Confirm the pending device with a current code; from then on signing asks for codes."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=False).first()
+    if device is None:
+        raise Conflict("Start the set-up first.")
+    if not re.fullmatch(r"\d{6}", (code or "").strip()) or not device.verify_token(code.strip()):
+        raise ValidationError({"code": ["The code is not correct; try the current one."]})
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record(actor, actor, action="update", changes={"authenticator": [None, "enabled"]})
+    return device
+
+
+def remove_authenticator(*, actor: User, password: str, request: Any = None) -> None:
+    """Turn codes off again: only with the password (through the lockout backend)."""
+    from django.contrib.auth import authenticate
+    from django.http import HttpRequest
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if request is None:
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+    if authenticate(request, username=actor.get_username(), password=password or "") is None:
+        raise ValidationError({"password": ["The password is not correct."]})
+    with transaction.atomic():
+        removed, _ = TOTPDevice.objects.filter(user=actor).delete()
+        if removed:
+            audit.record(actor, actor, action="update", changes={"authenticator": ["enabled", None]})

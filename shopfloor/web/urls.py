@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password-change-done"),
+    path("account/authenticator/", views.AuthenticatorView.as_view(), name="authenticator"),
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("switch/organization/", views.SwitchOrganizationView.as_view(), name="switch-organization"),
     path("switch/plant/", views.SwitchPlantView.as_view(), name="switch-plant"),

@@ -580,3 +580,59 @@ class ApiTokenRevokeView(ObjectActionView):
 
     def perform(self, obj: ApiToken) -> Any:
         return services.revoke_api_token(actor=self.request.user, token=obj)
+
+
+# --- Authenticator app (TOTP) -----------------------------------------------------------------
+
+
+class AuthenticatorView(LoginRequiredMixin, View):
+    """Set up or remove the authenticator app whose codes electronic signatures then ask for."""
+
+    template_name = "web/authenticator.html"
+
+    def _render(self, request: HttpRequest, status: int = 200, **context: Any) -> HttpResponse:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+        pending = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+        setup = None
+        if pending is not None and not confirmed:
+            import base64
+
+            import segno
+
+            setup = {
+                "secret": base64.b32encode(pending.bin_key).decode().rstrip("="),
+                "uri": pending.config_url,
+                "qr_svg": segno.make(pending.config_url, error="m").svg_inline(scale=4, dark="#111", light="#fff"),
+            }
+        return render(
+            request,
+            self.template_name,
+            {"title": "Authenticator app", "confirmed": confirmed, "setup": setup, **context},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        action = request.POST.get("action", "")
+        try:
+            if action == "start":
+                services.start_authenticator(actor=request.user)
+            elif action == "confirm":
+                services.confirm_authenticator(actor=request.user, code=request.POST.get("code", ""))
+                messages.success(request, "Authenticator app set up: signing now asks for its code.")
+            elif action == "remove":
+                services.remove_authenticator(
+                    actor=request.user, password=request.POST.get("password", ""), request=request
+                )
+                messages.success(request, "Authenticator app removed.")
+            else:
+                return self._render(request, status=400, errors=["Unknown action."])
+        except ValidationError as exc:
+            return self._render(request, status=400, errors=exc.messages)
+        except Conflict as exc:
+            return self._render(request, status=400, errors=[exc.message])
+        return HttpResponseRedirect(reverse("web:authenticator"))

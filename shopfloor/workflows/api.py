@@ -34,6 +34,13 @@ from .models import (
 class SignatureInputSerializer(StrictSerializerMixin, serializers.Serializer):
     password = serializers.CharField(max_length=200, write_only=True, style={"input_type": "password"})
     meaning = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    totp = serializers.RegexField(
+        r"^\d{6,8}$",
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="The code of the signer's authenticator app, when they have one.",
+    )
 
 
 class TransitionRequestSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -214,7 +221,9 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
 def _signature(data: dict[str, Any] | None, request: Any) -> services.SignatureInput | None:
     if not data:
         return None
-    return services.SignatureInput(password=data.get("password", ""), meaning=data.get("meaning", ""), request=request)
+    return services.SignatureInput(
+        password=data.get("password", ""), meaning=data.get("meaning", ""), totp=data.get("totp", ""), request=request
+    )
 
 
 # --- A mixin for every resource whose model has a workflow -------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
@@ -181,18 +182,17 @@ def record_hash(obj: models.Model) -> str:
 
 @dataclass
 class SignatureInput:
-    """What the signer types: password (re-authentication) and the meaning they sign with."""
+    """What the signer types: password (re-authentication), a TOTP code when they have an
+    authenticator, and the meaning they sign with."""
 
     password: str
     meaning: str = ""
+    totp: str = ""
     request: Any = None  # the HTTP request, so that failed attempts count toward the lockout
+    verified_for: int | None = field(default=None, repr=False)  # set by reauthenticate()
 
 
-def _sign(obj: models.Model, actor: Any, signature: SignatureInput | None, meaning: str) -> Signature:
-    if signature is None or not signature.password:
-        raise ValidationError(
-            {"signature.password": ["This step needs your electronic signature: enter your password."]}
-        )
+def _login_request(signature: SignatureInput) -> Any:
     request = signature.request
     if request is None:
         # Signing outside an HTTP request (a task, the shell): still through the lockout backend.
@@ -201,10 +201,46 @@ def _sign(obj: models.Model, actor: Any, signature: SignatureInput | None, meani
         request = HttpRequest()
         request.META["REMOTE_ADDR"] = "127.0.0.1"
         request.path = "/workflows/sign"
-    request = getattr(request, "_request", request)  # DRF wraps Django's request
+    return getattr(request, "_request", request)  # DRF wraps Django's request
+
+
+def totp_devices(user: Any) -> list[Any]:
+    """The user's confirmed authenticator devices (django-otp TOTP)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return list(TOTPDevice.objects.filter(user=user, confirmed=True))
+
+
+def reauthenticate(actor: Any, signature: SignatureInput | None) -> None:
+    """Prove the signer is the logged-in user: TOTP code (if they have one), then password.
+
+    Called before the transaction that signs, never inside it: a failed attempt is written by
+    django-axes and must survive the refusal to count toward the lockout. The code is checked
+    first so that a correct password cannot reset the failures of wrong codes.
+    """
+    if signature is None or not signature.password:
+        raise ValidationError(
+            {"signature.password": ["This step needs your electronic signature: enter your password."]}
+        )
+    request = _login_request(signature)
+    devices = totp_devices(actor)
+    if devices:
+        code = (signature.totp or "").strip()
+        if not code:
+            raise ValidationError({"signature.totp": ["Enter the code from your authenticator app."]})
+        if not any(device.verify_token(code) for device in devices):
+            user_login_failed.send(sender=__name__, credentials={"username": actor.get_username()}, request=request)
+            raise ValidationError({"signature.totp": ["The code is not correct; nothing was signed."]})
     user = authenticate(request, username=actor.get_username(), password=signature.password)
     if user is None or user.pk != actor.pk:
         raise ValidationError({"signature.password": ["The password is not correct; nothing was signed."]})
+    signature.verified_for = actor.pk
+
+
+def _sign(obj: models.Model, actor: Any, signature: SignatureInput | None, meaning: str) -> Signature:
+    if signature is None or signature.verified_for != actor.pk:
+        # The record moved to a step that needs a signature after the caller checked: ask again.
+        raise Conflict("This step needs your electronic signature; sign again.", code="signature")
     chosen = meaning or signature.meaning
     if not chosen:
         raise ValidationError({"signature.meaning": ["Say what the signature means (e.g. Approved)."]})
@@ -348,11 +384,27 @@ def _find(definition: WorkflowDefinition, current: str, to_state: str) -> Workfl
     return t
 
 
-@transaction.atomic
 def transition(
     obj: models.Model, to_state: str, actor: Any, comment: str = "", signature: SignatureInput | None = None
 ) -> TransitionResult:
     """Move `obj` to `to_state`, or open an approval request when the transition needs approvals."""
+    if _needs_signature_now(obj, to_state):
+        reauthenticate(actor, signature)
+    return _transition(obj, to_state, actor, comment, signature)
+
+
+def _needs_signature_now(obj: models.Model, to_state: str) -> bool:
+    """Whether the step from the record's current state signs (read before locking; rechecked)."""
+    definition = definition_for(obj)
+    current = type(obj)._default_manager.filter(pk=obj.pk).values_list("status", flat=True).first()
+    t = definition.transitions.filter(source__key=current, target__key=to_state).first()
+    return bool(t is not None and t.signature_required and not t.approvals_required)
+
+
+@transaction.atomic
+def _transition(
+    obj: models.Model, to_state: str, actor: Any, comment: str, signature: SignatureInput | None
+) -> TransitionResult:
     definition = definition_for(obj)
     locked = _lock(obj)
     current = locked.status
@@ -459,11 +511,19 @@ def _target_of(request: ApprovalRequest) -> models.Model:
     return obj
 
 
-@transaction.atomic
 def decide(
     request: ApprovalRequest, actor: Any, approve: bool, comment: str = "", signature: SignatureInput | None = None
 ) -> ApprovalRequest:
     """Approve or reject. A rejection ends the request; the last approval runs the transition."""
+    if approve and request.transition.signature_required:
+        reauthenticate(actor, signature)
+    return _decide(request, actor, approve, comment, signature)
+
+
+@transaction.atomic
+def _decide(
+    request: ApprovalRequest, actor: Any, approve: bool, comment: str, signature: SignatureInput | None
+) -> ApprovalRequest:
     request = ApprovalRequest.objects.select_for_update().select_related("transition__target").get(pk=request.pk)
     if request.status != ApprovalRequest.Status.PENDING:
         raise Conflict(f"This approval request is already {request.get_status_display().lower()}.")
