@@ -1,22 +1,25 @@
 """API resources of core: organization, plants, users and memberships, roles, tokens,
-custom fields, type lists, audit trail."""
+custom fields, type lists, audit trail, the caller's notifications and their preferences."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .. import access, selectors, services, tenancy
+from .. import access, notifications, selectors, services, tenancy
 from ..models import (
     ApiToken,
     AuditEvent,
     CustomFieldDefinition,
     Membership,
+    Notification,
+    NotificationPreference,
     Organization,
     Plant,
     Role,
@@ -428,3 +431,103 @@ class AuditEventViewSet(TenantReadOnlyViewSet):
     search_fields = ["object_repr", "actor_name", "reason"]
     ordering_fields = ["id", "sequence"]
     ordering = ["-sequence"]
+
+
+# --- Notifications: the caller's own inbox and preferences ------------------------------------------
+#
+# Permissions: reading the inbox is `core.view_notification`, so every role with `*.view_*`
+# (the Viewer template included) reads it; marking read is `core.change_notification` and
+# preferences are the `*_notificationpreference` model permissions, which every shipped role
+# template carries (access.PERSONAL_PERMISSIONS). Whatever the permissions, the querysets hold
+# only the caller's own rows: someone else's notification is a 404, even for an Administrator.
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "event_type",
+            "title",
+            "body",
+            "url",
+            "object_type",
+            "object_id",
+            "read_at",
+            "emailed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class NotificationFilter(ShopfloorFilterSet):
+    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", label="Only unread (true)")
+
+    class Meta:
+        model = Notification
+        fields = ["event_type", "object_type", "object_id"]
+
+
+class NotificationViewSet(TenantReadOnlyViewSet):
+    """Your notifications, newest first; mark one or all read."""
+
+    queryset = Notification.objects.all()
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    search_fields = ["title", "body"]
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> Any:
+        return notifications.own_notifications(self.request.user)
+
+    def required_permission(self, request: Any) -> str:
+        return "core.change_notification" if self.action in ("read", "read_all") else "core.view_notification"
+
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Any, pk: Any = None) -> Response:
+        """Mark the notification read (again is harmless)."""
+        row = notifications.mark_read(actor=request.user, notification=self.get_object())
+        return Response(self.get_serializer(row).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: inline_serializer("NotificationsMarked", {"marked": serializers.IntegerField()})},
+    )
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Any) -> Response:
+        """Mark every unread notification of yours read; answers how many changed."""
+        return Response({"marked": notifications.mark_all_read(actor=request.user)})
+
+
+class NotificationPreferenceSerializer(TenantModelSerializer):
+    class Meta:
+        model = NotificationPreference
+        fields = ["id", "event_type", "in_app", "email", "created_at", "updated_at"]
+
+
+class NotificationPreferenceViewSet(TenantModelViewSet):
+    """How you want each event type (or pattern such as `workflows.*`) delivered."""
+
+    queryset = NotificationPreference.objects.all()
+    serializer_class = NotificationPreferenceSerializer
+    search_fields = ["event_type"]
+    ordering_fields = ["event_type", "id"]
+    filterset_fields = ["event_type", "in_app", "email"]
+
+    def get_queryset(self) -> Any:
+        return notifications.own_preferences(self.request.user)
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = notifications.create_preference(
+            actor=self.request.user, data=dict(serializer.validated_data)
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = notifications.update_preference(
+            actor=self.request.user, preference=serializer.instance, data=dict(serializer.validated_data)
+        )
+
+    def perform_destroy(self, instance: Any) -> None:
+        notifications.delete_preference(actor=self.request.user, preference=instance)

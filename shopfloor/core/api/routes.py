@@ -16,6 +16,8 @@ def register() -> None:
     router.register("core/type-list-entries", r.TypeListEntryViewSet, basename="typelistentry")
     router.register("core/custom-fields", r.CustomFieldViewSet, basename="customfield")
     router.register("core/audit-events", r.AuditEventViewSet, basename="auditevent")
+    router.register("core/notifications", r.NotificationViewSet, basename="notification")
+    router.register("core/notification-preferences", r.NotificationPreferenceViewSet, basename="notificationpreference")
 
 
 __all__ = ["register", "router"]

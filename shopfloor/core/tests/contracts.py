@@ -10,6 +10,8 @@ from shopfloor.core.tests.factories import (
     ApiTokenFactory,
     CustomFieldFactory,
     MembershipFactory,
+    NotificationFactory,
+    NotificationPreferenceFactory,
     PlantFactory,
     RoleFactory,
     TypeListEntryFactory,
@@ -87,6 +89,18 @@ CONTRACTS: dict[str, Contract] = {
         factory=_audit_event,
         operations=frozenset({"list", "retrieve"}),
         note="Append-only: services write it, nobody edits it.",
+    ),
+    "core/notifications": Contract(
+        factory=NotificationFactory,
+        operations=frozenset({"list", "retrieve"}),
+        actions={"read": 200},
+        note="The caller's own inbox: notify() writes it; users only mark read (POST read/, read-all/).",
+    ),
+    "core/notification-preferences": Contract(
+        factory=NotificationPreferenceFactory,
+        payload=lambda: {"event_type": unique("workflows.test_"), "in_app": True, "email": False},
+        update={"in_app": False, "email": True},
+        note="The caller's own preferences only; another user's are a 404.",
     ),
 }
 

@@ -11,6 +11,8 @@ from shopfloor.core.models import (
     CustomFieldDefinition,
     IdempotencyKey,
     Membership,
+    Notification,
+    NotificationPreference,
     NumberSequence,
     Organization,
     Plant,
@@ -148,6 +150,33 @@ class IdempotencyKeyFactory(TenantFactory):
     method = "POST"
     path = "/api/v1/core/plants/"
     request_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+def _current_or_new_user():
+    return tenancy.current_user() or UserFactory()
+
+
+class NotificationFactory(TenantFactory):
+    """A notification for the user in context (the caller, in the contract suite)."""
+
+    class Meta:
+        model = Notification
+
+    recipient = factory.LazyFunction(_current_or_new_user)
+    event_type = "core.test.happened"
+    title = factory.Sequence(lambda n: f"Something happened {n}")
+    body = "Details of what happened."
+    url = "/"
+
+
+class NotificationPreferenceFactory(TenantFactory):
+    class Meta:
+        model = NotificationPreference
+
+    user = factory.LazyFunction(_current_or_new_user)
+    event_type = factory.Sequence(lambda n: f"core.test_{n}.happened")
+    in_app = True
+    email = False
 
 
 def member(organization: Organization, permissions: list[str] | None = None, *, plants=(), **user_kwargs):
