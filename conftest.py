@@ -7,6 +7,9 @@ import os
 import pytest
 from django.db import connection
 
+# Browser fixtures (browser, page, new_page) for every app's tests/e2e/.
+pytest_plugins = ["shopfloor.core.tests.browser"]
+
 
 def pytest_collection_modifyitems(config, items):
     on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))

@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from shopfloor.core.tests.factories import PASSWORD
+from shopfloor.core.tests.browser import log_in, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-SCREENSHOTS = os.environ.get("SHOPFLOOR_SCREENSHOTS", "")
-
-
-def shot(page, name: str) -> None:
-    """Screenshots for a person to look at, only when SHOPFLOOR_SCREENSHOTS names a directory."""
-    if SCREENSHOTS:
-        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    shot(page, "login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/")
 
 
 def test_log_in_switch_theme_create_plant_and_see_its_history(transactional_db, live_server, page, admin_user):
