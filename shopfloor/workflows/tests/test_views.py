@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -303,6 +304,32 @@ def test_signed_record_cannot_be_edited_and_says_why(admin, org, admin_user, cr,
     assert "electronic signatures" in body(response)
     admin.post(reverse("workflows:changerequest-edit", args=[cr.pk]), {"title": "Changed", "description": "x"})
     assert ChangeRequest.objects.unscoped().get(pk=cr.pk).title == "New thread gauge"
+
+
+class _FakeAuthenticator:
+    def verify_token(self, code: str) -> bool:
+        return code == "123456"
+
+
+@pytest.mark.skipif(
+    "totp" not in {f.name for f in dataclasses.fields(services.SignatureInput)}, reason="engine without TOTP"
+)
+def test_signature_dialog_asks_for_the_authenticator_code_when_the_engine_does(
+    admin, org, admin_user, cr, approvers, monkeypatch
+):
+    request = _request_approval(admin, org, admin_user, cr)
+    client = client_for(approvers[0])
+    detail = reverse("workflows:changerequest-detail", args=[cr.pk])
+    monkeypatch.setattr(services, "totp_devices", lambda user: [])
+    assert 'name="signature_totp"' not in body(client.get(detail))
+    monkeypatch.setattr(services, "totp_devices", lambda user: [_FakeAuthenticator()])
+    page = body(client.get(detail))
+    assert 'name="signature_totp"' in page and "Authenticator code" in page
+    url = reverse("workflows:approval-approve", args=[request.pk])
+    client.post(url, {"signature_password": PASSWORD, "signature_totp": "000000"})
+    assert not Approval.objects.unscoped().filter(request=request).exists()
+    client.post(url, {"signature_password": PASSWORD, "signature_totp": "123456"})
+    assert Approval.objects.unscoped().filter(request=request, approver=approvers[0]).exists()
 
 
 # --- Definition editor -----------------------------------------------------------------------------
