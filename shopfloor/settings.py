@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",  # authenticator codes for electronic signatures
     "shopfloor.core",
     "shopfloor.workflows",
+    "shopfloor.integrations",
     "shopfloor.web",
 ]
 
@@ -140,7 +141,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 2
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "shopfloor.core.tasks.sweep_outbox", "schedule": 60.0},
     "idempotency-purge": {"task": "shopfloor.core.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "webhook-retries": {"task": "shopfloor.integrations.tasks.retry_due_webhook_deliveries", "schedule": 30.0},
 }
+
+# --- Outgoing webhooks ----------------------------------------------------------------------
+# A receiver that is down or slow costs a worker at most this long per attempt, never a request.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 5))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", 8))
+# Consecutive failed attempts (over all of a subscription's deliveries) before it is disabled.
+WEBHOOK_DISABLE_AFTER = int(os.environ.get("WEBHOOK_DISABLE_AFTER", 10))
+# Without a broker (eager Celery) deliveries are sent by these in-process background threads.
+WEBHOOK_BACKGROUND_THREADS = int(os.environ.get("WEBHOOK_BACKGROUND_THREADS", 4))
 
 
 # --- Auth -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ NAVIGATION: list[tuple[str, str, str, str | None]] = [
     ("Administration", "Organization", "web:organization", "core.view_organization"),
     ("Administration", "Members", "web:member-list", "core.view_membership"),
     ("Administration", "Roles", "web:role-list", "core.view_role"),
+    ("Administration", "Webhooks", "integrations:webhook-list", "integrations.change_webhooksubscription"),
     ("Configuration", "Custom fields", "web:customfield-list", "core.view_customfielddefinition"),
     ("Configuration", "Type lists", "web:typelist-list", "core.view_typelist"),
     ("Configuration", "Workflows", "workflows:definition-list", "workflows.change_workflowdefinition"),
