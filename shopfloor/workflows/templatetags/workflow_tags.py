@@ -103,7 +103,6 @@ def workflow_panel(context: template.Context, obj: models.Model) -> dict[str, An
         "signatures": signatures,
         "printed_name": printed_name,
         "extra_fields": extra_fields,
-        "states": _states(context, obj),
     }
 
 
@@ -122,9 +121,3 @@ def workflow_timeline(context: template.Context, obj: models.Model) -> dict[str,
             }
         )
     return {"entries": entries, "obj": obj}
-
-
-@register.filter
-def state_label(key: str, states: dict[str, WorkflowState]) -> str:
-    state = states.get(key) if states else None
-    return state.label if state else key
