@@ -148,6 +148,8 @@ CELERY_BEAT_SCHEDULE = {
 # A receiver that is down or slow costs a worker at most this long per attempt, never a request.
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 5))
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", 8))
+# The first retry waits this long; each next one four times longer (capped at 6 hours).
+WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_SECONDS", 30))
 # Consecutive failed attempts (over all of a subscription's deliveries) before it is disabled.
 WEBHOOK_DISABLE_AFTER = int(os.environ.get("WEBHOOK_DISABLE_AFTER", 10))
 # Without a broker (eager Celery) deliveries are sent by these in-process background threads.

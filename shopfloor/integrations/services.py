@@ -72,9 +72,11 @@ def disable_after() -> int:
     return int(getattr(settings, "WEBHOOK_DISABLE_AFTER", 10))
 
 
-def backoff_seconds(attempts: int) -> int:
-    """Wait after the `attempts`-th failed attempt: 30 s, 2 min, 8 min, 32 min, ... capped at 6 h."""
-    return int(min(30 * 4 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+def backoff_seconds(attempts: int) -> float:
+    """Wait after the `attempts`-th failed attempt: 30 s, 2 min, 8 min, 32 min, ... capped at 6 h
+    (the base is `WEBHOOK_BACKOFF_SECONDS`)."""
+    base = float(getattr(settings, "WEBHOOK_BACKOFF_SECONDS", 30))
+    return min(base * 4 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
 
 
 # --- Validation helpers --------------------------------------------------------------------------

@@ -6,20 +6,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import threading
 import time
+import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.db import transaction
+from celery import _state as celery_state
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connections, transaction
 from django.utils import timezone
 
 from shopfloor.core import events, tenancy
 from shopfloor.core import services as core_services
 from shopfloor.core.models import AuditEvent, Notification, OutboxEvent
 from shopfloor.core.tests.factories import member
-from shopfloor.core.tests.support import run_in_threads
+from shopfloor.core.tests.support import CLOSED_BROKER_URL, celery_configured, run_in_threads
 from shopfloor.integrations import services, tasks
 from shopfloor.integrations.models import WebhookDelivery, WebhookSubscription
 
@@ -477,3 +483,65 @@ def test_a_viewer_sees_webhooks_but_cannot_change_them(org, viewer_user, client,
     assert page.status_code == 200 and subscription.secret not in page.content.decode()
     assert client.post(f"/integrations/webhooks/{subscription.pk}/rotate-secret/").status_code == 403
     assert client.get("/integrations/webhooks/new/").status_code == 403
+
+
+# --- Production path: a broker and a real worker; a broker outage ------------------------------------
+
+
+def test_a_broker_outage_loses_no_delivery(org, admin_user, receiver):
+    subscribe(org, admin_user, receiver.url, ["core.plant.*"])
+    with tenancy.use(org, admin_user):
+        event = OutboxEvent.objects.create(organization=org, event_type="core.plant.created", payload={"id": 7})
+    with celery_configured(task_always_eager=False, broker_url=CLOSED_BROKER_URL):
+        with tenancy.use(org), transaction.atomic():
+            [delivery] = services.fan_out(event)  # queuing after commit fails: logged, not raised
+    assert receiver.requests == []
+    assert services.due_deliveries() == [delivery.pk]
+    # The broker is back (eager here): the periodic task sends what was never queued.
+    assert tasks.retry_due_webhook_deliveries() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SUCCEEDED and len(receiver.requests) == 1
+
+
+@contextmanager
+def redis_worker():
+    """The project's Celery app on the real Redis (a queue of its own) with an in-thread worker."""
+    queue = f"shopfloor-test-{uuid.uuid4().hex}"
+
+    def close_worker_connections(**kwargs):
+        connections.close_all()  # runs in the worker thread, which has its own DB connection
+
+    task_postrun.connect(close_worker_connections, weak=False)
+    try:
+        with celery_configured(
+            task_always_eager=False,
+            broker_url=os.environ["REDIS_URL"],
+            task_default_queue=queue,
+            worker_hijack_root_logger=False,
+        ) as app:
+            with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=20):
+                yield app
+    finally:
+        task_postrun.disconnect(close_worker_connections)
+        celery_state._set_task_join_will_block(False)
+
+
+@pytest.mark.redis
+def test_a_real_worker_sends_and_retries_a_failed_delivery_after_its_backoff(org, admin_user, receiver, settings):
+    settings.WEBHOOK_BACKOFF_SECONDS = 1
+    subscribe(org, admin_user, receiver.url, ["core.plant.*"])
+    receiver.status = 500
+    with redis_worker():
+        make_plant(org, admin_user)
+        deadline = time.monotonic() + 20
+        while len(receiver.requests) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        receiver.status = 200  # the receiver recovers before the worker's retry
+        while time.monotonic() < deadline:
+            done = WebhookDelivery.objects.unscoped().filter(status=Status.SUCCEEDED).first()
+            if done is not None:
+                break
+            time.sleep(0.1)
+    [delivery] = deliveries(org)
+    assert delivery.status == Status.SUCCEEDED and delivery.attempts == 2
+    assert len(receiver.requests) == 2
