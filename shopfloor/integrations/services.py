@@ -420,8 +420,13 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> WebhookDelivery
     if not _claim(delivery_id, now):
         return None
     delivery = (
-        WebhookDelivery.objects.unscoped().select_related("subscription", "event", "organization").get(pk=delivery_id)
+        WebhookDelivery.objects.unscoped()
+        .select_related("subscription", "event", "organization")
+        .filter(pk=delivery_id)
+        .first()
     )
+    if delivery is None:
+        return None  # its subscription was deleted meanwhile
     with tenancy.use(delivery.organization):
         if not delivery.subscription.is_active and delivery.event_type != TEST_EVENT:
             return _abandon(delivery.pk, "The webhook was disabled before this delivery was sent.")
@@ -429,7 +434,10 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> WebhookDelivery
         outcome = post(
             delivery.subscription.url, body, headers_for(delivery, body, int(time.time())), timeout_seconds()
         )
-        return _record(delivery.pk, delivery.subscription_id, outcome)
+        try:
+            return _record(delivery.pk, delivery.subscription_id, outcome)
+        except (WebhookSubscription.DoesNotExist, WebhookDelivery.DoesNotExist):
+            return None  # deleted while the request was in flight: nothing left to record
 
 
 @transaction.atomic

@@ -545,3 +545,22 @@ def test_a_real_worker_sends_and_retries_a_failed_delivery_after_its_backoff(org
     [delivery] = deliveries(org)
     assert delivery.status == Status.SUCCEEDED and delivery.attempts == 2
     assert len(receiver.requests) == 2
+
+
+def test_a_delivery_owed_by_a_deactivated_or_deleted_webhook_is_not_sent(org, admin_user, receiver):
+    subscription, _ = subscribe(org, admin_user, receiver.url, ["test.*"])
+    with tenancy.use(org, admin_user):
+        first = OutboxEvent.objects.create(organization=org, event_type="test.thing.made")
+        second = OutboxEvent.objects.create(organization=org, event_type="test.thing.made")
+        owed = [
+            WebhookDelivery.objects.create(subscription=subscription, event=e, event_type=e.event_type)
+            for e in (first, second)
+        ]
+        services.update_subscription(actor=admin_user, subscription=subscription, data={"is_active": False})
+    abandoned = services.deliver(owed[0].pk)
+    assert abandoned.status == Status.ABANDONED and "disabled" in abandoned.error
+    with tenancy.use(org, admin_user):
+        services.delete_subscription(actor=admin_user, subscription=subscription)
+    assert services.deliver(owed[1].pk) is None
+    assert receiver.requests == []
+    assert not WebhookDelivery.objects.unscoped().exists()
