@@ -228,6 +228,12 @@ def own_notifications(user: Any) -> models.QuerySet[Notification]:
     return Notification.objects.filter(recipient_id=getattr(user, "pk", None))
 
 
+def inbox(user: Any) -> models.QuerySet[Notification]:
+    """The user's inbox for reading: unread first, then newest first."""
+    unread = models.ExpressionWrapper(models.Q(read_at__isnull=True), output_field=models.BooleanField())
+    return own_notifications(user).order_by(unread.desc(), "-created_at", "-id")
+
+
 def unread_count(user: Any) -> int:
     return own_notifications(user).filter(read_at__isnull=True).count()
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 # (section, label, url name, permission needed to see it; None = every member)
 NAVIGATION: list[tuple[str, str, str, str | None]] = [
@@ -19,6 +20,7 @@ NAVIGATION: list[tuple[str, str, str, str | None]] = [
     ("Configuration", "Custom fields", "web:customfield-list", "core.view_customfielddefinition"),
     ("Configuration", "Type lists", "web:typelist-list", "core.view_typelist"),
     ("Configuration", "Workflows", "workflows:definition-list", "workflows.change_workflowdefinition"),
+    ("Account", "Inbox", "web:inbox", "core.view_notification"),
     ("Account", "API tokens", "web:api-tokens", None),
     ("Account", "Password", "web:password-change", None),
 ]
@@ -57,6 +59,14 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
     return sections
 
 
+def _unread_notifications(user: Any, organization: Any) -> int:
+    from shopfloor.core.models import Notification
+
+    if organization is None:
+        return 0
+    return Notification.objects.unscoped().filter(organization=organization, recipient=user, read_at=None).count()
+
+
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -85,4 +95,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "switch_plants": plants,
         "theme": user.theme,
         "navigation": navigation(request),
+        # Lazy: one COUNT on the inbox index, run only when a template shows the badge.
+        "unread_notifications": SimpleLazyObject(lambda: _unread_notifications(user, organization)),
     }

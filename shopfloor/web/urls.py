@@ -38,4 +38,8 @@ urlpatterns = [
     path("type-lists/<int:pk>/entries/", views.TypeListEntryCreateView.as_view(), name="typelist-entry-create"),
     path("api-tokens/", views.ApiTokenListView.as_view(), name="api-tokens"),
     path("api-tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="api-token-revoke"),
+    path("inbox/", views.InboxView.as_view(), name="inbox"),
+    path("inbox/read-all/", views.NotificationReadAllView.as_view(), name="inbox-read-all"),
+    path("inbox/<int:pk>/read/", views.NotificationReadView.as_view(), name="notification-read"),
+    path("inbox/preferences/", views.NotificationPreferencesView.as_view(), name="notification-preferences"),
 ]

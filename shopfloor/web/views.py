@@ -9,13 +9,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from shopfloor.core import access, selectors, services, tenancy
+from shopfloor.core import access, notifications, selectors, services, tenancy
 from shopfloor.core.errors import Conflict
 from shopfloor.core.forms import (
     ApiTokenForm,
@@ -636,3 +637,95 @@ class AuthenticatorView(LoginRequiredMixin, View):
         except Conflict as exc:
             return self._render(request, status=400, errors=[exc.message])
         return HttpResponseRedirect(reverse("web:authenticator"))
+
+
+# --- Inbox: the user's own notifications and how they arrive --------------------------------------
+
+
+class InboxView(TenantViewMixin, TemplateView):
+    """Your notifications, unread first, each linking to what it is about."""
+
+    template_name = "web/inbox.html"
+    permission_required = "core.view_notification"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        page = Paginator(notifications.inbox(self.request.user), self.paginate_by).get_page(
+            self.request.GET.get("page")
+        )
+        context.update(
+            title="Inbox",
+            page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.has_other_pages(),
+            items=page.object_list,
+            can_mark=access.has_perm(self.request.user, "core.change_notification"),
+        )
+        return context
+
+
+class NotificationReadView(TenantViewMixin, View):
+    """Mark one notification read: htmx swaps the row (and the header count), else back to the inbox."""
+
+    http_method_names = ["post"]
+    permission_required = "core.change_notification"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        row = get_object_or_404(notifications.own_notifications(request.user), pk=pk)
+        row = notifications.mark_read(actor=request.user, notification=row)
+        if request.headers.get("HX-Request"):
+            return render(request, "web/_notification.html", {"n": row, "can_mark": True, "oob_count": True})
+        return HttpResponseRedirect(safe_next(request, reverse("web:inbox")))
+
+
+class NotificationReadAllView(TenantViewMixin, View):
+    http_method_names = ["post"]
+    permission_required = "core.change_notification"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        count = notifications.mark_all_read(actor=request.user)
+        messages.success(request, f"{count} notification{'' if count == 1 else 's'} marked read.")
+        return HttpResponseRedirect(reverse("web:inbox"))
+
+
+class NotificationPreferencesView(TenantViewMixin, TemplateView):
+    """One row per kind of notification with in-app and e-mail switches; saves what changed."""
+
+    template_name = "web/notification_preferences.html"
+    permission_required = "core.view_notification"
+
+    def rows(self) -> list[dict[str, Any]]:
+        own = list(notifications.own_preferences(self.request.user))
+        labels = notifications.event_types()
+        for pref in own:  # patterns set through the API show here too
+            labels.setdefault(pref.event_type, pref.event_type)
+        rows = []
+        for event_type, label in labels.items():
+            channels = notifications.channels_for(own, event_type)
+            rows.append({"event_type": event_type, "label": label, "in_app": channels.in_app, "email": channels.email})
+        return rows
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            title="Notification settings",
+            rows=self.rows(),
+            can_edit=access.has_perm(user, "core.add_notificationpreference")
+            and access.has_perm(user, "core.change_notificationpreference"),
+        )
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        changed = 0
+        for row in self.rows():
+            in_app = f"{row['event_type']}:in_app" in request.POST
+            email = f"{row['event_type']}:email" in request.POST
+            if (in_app, email) != (row["in_app"], row["email"]):
+                notifications.set_preference(
+                    actor=request.user, event_type=row["event_type"], in_app=in_app, email=email
+                )
+                changed += 1
+        messages.success(request, "Notification settings saved." if changed else "Nothing changed.")
+        return HttpResponseRedirect(reverse("web:notification-preferences"))

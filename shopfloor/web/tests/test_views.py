@@ -458,3 +458,76 @@ def test_theme_is_saved_and_audited(admin, admin_user):
     event = AuditEvent.objects.unscoped().filter(object_type="core.user", action="update").latest("id")
     assert event.changes == {"theme": ["light", "dark"]}
     assert admin.post(reverse("web:theme"), {"theme": "purple"}, HTTP_HX_REQUEST="true").status_code == 400
+
+
+# --- Inbox and notification settings --------------------------------------------------------------
+
+
+def _notify(org, user, count=1, **kwargs):
+    from shopfloor.core.tests.factories import NotificationFactory
+
+    with tenancy.use(org, user):
+        return [NotificationFactory(recipient=user, **kwargs) for _ in range(count)]
+
+
+def test_inbox_pages_render_and_the_header_counts_unread(admin, org, admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    old, new = _notify(org, admin_user, 2)
+    old.read_at = old.created_at
+    old.save()
+    for name in ("web:inbox", "web:notification-preferences"):
+        response = admin.get(reverse(name))
+        assert response.status_code == 200, name
+    body = admin.get(reverse("web:inbox")).content.decode()
+    assert body.index(new.title) < body.index(old.title), "unread first"
+    assert '<span id="inbox-count" class="inbox-count">1</span>' in body
+    with CaptureQueriesContext(connection) as queries:
+        admin.get(reverse("web:plant-list"))
+    assert sum("core_notification" in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_inbox_marks_one_read_with_htmx_and_all_read(admin, org, admin_user):
+    from shopfloor.core.models import Notification
+
+    first, second, third = _notify(org, admin_user, 3, url="/plants/")
+    response = admin.post(reverse("web:notification-read", args=[first.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="notification-{first.pk}"' in html and "Mark read" not in html
+    assert 'hx-swap-oob="true">2</span>' in html
+    response = admin.post(reverse("web:notification-read", args=[second.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("web:inbox")
+    response = admin.post(reverse("web:inbox-read-all"))
+    assert response.status_code == 302
+    assert not Notification.objects.unscoped().filter(read_at=None).exists()
+    assert admin.get(reverse("web:notification-read", args=[first.pk])).status_code == 405
+
+
+def test_someone_elses_notification_is_404_on_the_web(admin, org):
+    bob = member(org, ["*"], username="bob")
+    (theirs,) = _notify(org, bob)
+    assert admin.post(reverse("web:notification-read", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    assert theirs.title not in admin.get(reverse("web:inbox")).content.decode()
+
+
+def test_preferences_page_saves_only_what_changed(admin, org, admin_user):
+    from shopfloor.core import notifications
+    from shopfloor.core.models import NotificationPreference
+
+    known = list(notifications.event_types())
+    assert "workflows.approval.requested" in known
+    # Everything stays on but e-mail for approval requests.
+    data = {f"{t}:in_app": "on" for t in known}
+    data.update({f"{t}:email": "on" for t in known if t != "workflows.approval.requested"})
+    response = admin.post(reverse("web:notification-preferences"), data)
+    assert response.status_code == 302
+    with tenancy.use(org):
+        prefs = list(NotificationPreference.objects.values_list("user", "event_type", "in_app", "email"))
+    assert prefs == [(admin_user.pk, "workflows.approval.requested", True, False)]
+    body = admin.get(reverse("web:notification-preferences")).content.decode()
+    assert 'name="workflows.approval.requested:email" aria-label' in body
+    assert 'name="workflows.approval.requested:email" aria-label="Your approval is requested: by e-mail">' in body

@@ -27,8 +27,9 @@ def _submitted_change_request(admin_user, **kwargs):
 
 
 def test_an_approval_request_notifies_every_eligible_approver_but_the_requester(
-    tenant, admin_user, approvers, django_capture_on_commit_callbacks
+    tenant, admin_user, approvers, django_capture_on_commit_callbacks, settings
 ):
+    settings.SHOPFLOOR_BASE_URL = "https://mes.example.com/"
     bystander = member(tenant, ["*.view_*"], username="bystander")
     with django_capture_on_commit_callbacks(execute=True):
         cr = _submitted_change_request(admin_user)
@@ -39,7 +40,8 @@ def test_an_approval_request_notifies_every_eligible_approver_but_the_requester(
     first = rows.first()
     assert (first.object_type, first.object_id) == ("workflows.changerequest", str(cr.pk))
     assert cr.number in first.title and "please look" in first.body
-    assert first.url == notifications.url_of(cr)
+    assert first.url == notifications.url_of(cr) == f"/workflows/change-requests/{cr.pk}/"
+    assert f"https://mes.example.com/workflows/change-requests/{cr.pk}/" in mail.outbox[0].body
     assert sorted(m.to[0] for m in mail.outbox) == sorted(a.email for a in approvers)
     assert all(n.emailed_at is not None for n in rows)
 
