@@ -89,6 +89,8 @@ def test_every_page_renders_for_an_administrator(admin, org, admin_user, plant):
         ("web:typelist-detail", [type_list.pk]),
         ("web:api-tokens", []),
         ("web:password-change", []),
+        ("web:inbox", []),
+        ("web:notification-preferences", []),
     ]
     for name, args in names:
         response = admin.get(reverse(name, args=args))
@@ -531,3 +533,11 @@ def test_preferences_page_saves_only_what_changed(admin, org, admin_user):
     body = admin.get(reverse("web:notification-preferences")).content.decode()
     assert 'name="workflows.approval.requested:email" aria-label' in body
     assert 'name="workflows.approval.requested:email" aria-label="Your approval is requested: by e-mail">' in body
+
+
+def test_a_role_without_the_personal_permissions_reads_its_inbox_but_cannot_mark_it(viewer, org, viewer_user):
+    (note,) = _notify(org, viewer_user)
+    body = viewer.get(reverse("web:inbox")).content.decode()
+    assert note.title in body and "Mark read" not in body
+    assert viewer.post(reverse("web:notification-read", args=[note.pk])).status_code == 403
+    assert "disabled" in viewer.get(reverse("web:notification-preferences")).content.decode()
