@@ -186,10 +186,8 @@ def notify(
         if mail_to:
             link = absolute_url(url)
             text = "\n\n".join(part for part in (body, link) if part)
-            mails = [
-                _Mail(row.pk if row is not None else None, user.email, f"[{organization.name}] {title}", text)
-                for user, row in mail_to
-            ]
+            subject = " ".join(f"[{organization.name}] {title}".split())  # a header holds no line breaks
+            mails = [_Mail(row.pk if row is not None else None, user.email, subject, text) for user, row in mail_to]
             transaction.on_commit(lambda: send_mails(mails))
     return created
 

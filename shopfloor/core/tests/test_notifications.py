@@ -75,6 +75,14 @@ def test_notify_skips_inactive_users_outsiders_and_users_without_email(
     assert mail.outbox == []
 
 
+def test_a_title_with_line_breaks_still_mails(tenant, django_capture_on_commit_callbacks):
+    bob = member(tenant, ["*.view_*"], username="bob")
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify(recipients=[bob], event_type="core.x", title="Two\nlines", url="/plants/")
+    assert mail.outbox[0].subject == "[Acme Bits] Two lines"
+    assert mail.outbox[0].body.endswith("/plants/")
+
+
 def test_notify_needs_an_organization_in_context(admin_user):
     with pytest.raises(tenancy.NoTenant):
         notifications.notify(recipients=[admin_user], event_type="core.x", title="Hi")
