@@ -66,6 +66,10 @@ class WebhookSubscription(TenantModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def event_types_text(self) -> str:
+        return ", ".join(self.event_types or [])
+
 
 class WebhookDelivery(TenantModel):
     """One event sent (or to be sent) to one subscription: at most one row per pair.

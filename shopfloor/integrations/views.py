@@ -31,7 +31,7 @@ class WebhookListView(ObjectListView):
     columns = [
         ("name", "Name"),
         ("url", "URL"),
-        ("event_types", "Events"),
+        ("event_types_text", "Events"),
         ("is_active", "Active"),
         ("consecutive_failures", "Failures in a row"),
     ]
@@ -50,7 +50,7 @@ class WebhookDetailView(ObjectDetailView):
     fields = [
         ("name", "Name"),
         ("url", "URL"),
-        ("event_types", "Events"),
+        ("event_types_text", "Events"),
         ("is_active", "Active"),
         ("owner", "Owner"),
         ("consecutive_failures", "Failures in a row"),

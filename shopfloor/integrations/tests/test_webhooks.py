@@ -7,12 +7,10 @@ import hashlib
 import hmac
 import json
 import os
-import threading
 import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from celery import _state as celery_state
@@ -28,52 +26,11 @@ from shopfloor.core.tests.factories import member
 from shopfloor.core.tests.support import CLOSED_BROKER_URL, celery_configured, run_in_threads
 from shopfloor.integrations import services, tasks
 from shopfloor.integrations.models import WebhookDelivery, WebhookSubscription
+from shopfloor.integrations.tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Status = WebhookDelivery.Status
-
-
-class Receiver:
-    """A real HTTP endpoint: records every request, answers `status` after `delay` seconds."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.status = 200
-        self.delay = 0.0
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with receiver.lock:
-                    receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                    status, delay = receiver.status, receiver.delay
-                if delay:
-                    time.sleep(delay)
-                payload = json.dumps({"received": True, "status": status}).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    pass  # the client gave up (timeout tests)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/shopfloor?source=test"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="webhook-receiver", daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
