@@ -117,6 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # that parallel runs never collide.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_shopfloor_{os.getpid()}.sqlite3")}
 else:
+    # A PostgreSQL connection costs milliseconds to open: keep it across requests (checked
+    # before reuse) unless DB_CONN_MAX_AGE says otherwise (0 behind a pooler like PgBouncer).
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", 60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
