@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",  # authenticator codes for electronic signatures
     "shopfloor.core",
     "shopfloor.workflows",
+    "shopfloor.catalog",
     "shopfloor.integrations",
     "shopfloor.web",
 ]

@@ -207,7 +207,7 @@ def test_available_transitions_say_why_not(cr, org, admin_user):
 
 
 def test_validation_finds_unreachable_states_final_exits_and_unknown_guards(tenant, cr):
-    definition = WorkflowDefinition.objects.get()
+    definition = WorkflowDefinition.objects.get(model="workflows.changerequest")
     limbo = WorkflowState.objects.create(definition=definition, key="limbo", label="Limbo")
     closed = definition.states.get(key="closed")
     draft = definition.states.get(key="draft")

@@ -139,7 +139,7 @@ def test_create_and_edit_a_change_request(admin, org):
 
 def test_viewer_gets_403_on_write_views(viewer, org, cr):
     with tenancy.use(org):
-        definition = WorkflowDefinition.objects.get()
+        definition = WorkflowDefinition.objects.get(model="workflows.changerequest")
         state = definition.states.get(key="draft")
     assert viewer.get(reverse("workflows:changerequest-create")).status_code == 403
     assert viewer.get(reverse("workflows:changerequest-edit", args=[cr.pk])).status_code == 403
@@ -337,7 +337,7 @@ def test_signature_dialog_asks_for_the_authenticator_code_when_the_engine_does(
 
 def test_definition_page_draws_an_svg_with_a_node_per_state(admin, org, cr):
     with tenancy.use(org):
-        definition = WorkflowDefinition.objects.get()
+        definition = WorkflowDefinition.objects.get(model="workflows.changerequest")
         keys = list(definition.states.values_list("key", flat=True))
         edges = definition.transitions.count()
     page = body(admin.get(reverse("workflows:definition-detail", args=[definition.pk])))
@@ -351,7 +351,7 @@ def test_definition_page_draws_an_svg_with_a_node_per_state(admin, org, cr):
 
 def test_add_and_edit_a_state_and_a_transition(admin, org, cr):
     with tenancy.use(org):
-        definition = WorkflowDefinition.objects.get()
+        definition = WorkflowDefinition.objects.get(model="workflows.changerequest")
         submitted = definition.states.get(key="submitted")
         draft = definition.states.get(key="draft")
     url = reverse("workflows:state-create", args=[definition.pk])
@@ -387,7 +387,7 @@ def test_add_and_edit_a_state_and_a_transition(admin, org, cr):
 
 def test_deleting_a_state_in_use_is_refused_with_the_message(admin, org, cr):
     with tenancy.use(org):
-        definition = WorkflowDefinition.objects.get()
+        definition = WorkflowDefinition.objects.get(model="workflows.changerequest")
         draft = definition.states.get(key="draft")
     response = admin.post(reverse("workflows:state-delete", args=[definition.pk, draft.pk]), follow=True)
     assert "1 record(s) are in &#x27;draft&#x27;: move them before removing the state." in body(response)
@@ -396,7 +396,7 @@ def test_deleting_a_state_in_use_is_refused_with_the_message(admin, org, cr):
 
 def test_deleting_an_unused_state_and_a_transition(admin, org, cr):
     with tenancy.use(org):
-        definition = WorkflowDefinition.objects.get()
+        definition = WorkflowDefinition.objects.get(model="workflows.changerequest")
         t = definition.transitions.get(label="Rework")
     response = admin.post(reverse("workflows:transition-delete", args=[definition.pk, t.pk]), follow=True)
     assert "removed" in body(response)

@@ -1,0 +1,170 @@
+"""Engineering master data: units of measure and items (BOMs, drawings and documents follow).
+
+Quantities are `Decimal` with QUANTITY precision everywhere in the platform; conversions
+between units are exact fractions (numerator/denominator), never floats.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from shopfloor.core.models import CustomFieldsModel, TenantModel
+
+# Every stored quantity in the platform: up to 14 digits before the point, 6 after.
+QUANTITY = {"max_digits": 20, "decimal_places": 6}
+# Money per unit (standard cost, prices): 6 decimals for cheap fasteners bought by the thousand.
+MONEY = {"max_digits": 20, "decimal_places": 6}
+
+
+class UnitCategory(TenantModel):
+    """What a unit measures (count, mass, length, volume, time...): units convert within one."""
+
+    name = models.CharField(max_length=60)
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["name"]
+        verbose_name_plural = "unit categories"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="unit_category_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(TenantModel):
+    """A unit of measure: `factor` base units make one of it (1 km = 1000 m: 1000/1)."""
+
+    category = models.ForeignKey(UnitCategory, on_delete=models.PROTECT, related_name="units")
+    code = models.CharField(max_length=16, help_text="Short symbol, e.g. kg, m, ea, h.")
+    name = models.CharField(max_length=60)
+    factor_numerator = models.PositiveBigIntegerField(default=1, validators=[MinValueValidator(1)])
+    factor_denominator = models.PositiveBigIntegerField(default=1, validators=[MinValueValidator(1)])
+    is_active = models.BooleanField(default=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["category__name", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="unit_code_unique"),
+            models.CheckConstraint(
+                condition=Q(factor_numerator__gte=1) & Q(factor_denominator__gte=1), name="unit_factor_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def factor(self) -> Fraction:
+        """Base units in one of this unit, exactly."""
+        return Fraction(self.factor_numerator, self.factor_denominator)
+
+
+class Item(TenantModel, CustomFieldsModel):
+    """Anything the plant buys, makes, stocks or uses: from a bar of 4140 steel to a drill bit."""
+
+    class Type(models.TextChoices):
+        RAW_MATERIAL = "raw_material", "Raw material"
+        PURCHASED_COMPONENT = "purchased_component", "Purchased component"
+        MANUFACTURED_PART = "manufactured_part", "Manufactured part"
+        ASSEMBLY = "assembly", "Assembly"
+        FINISHED_PRODUCT = "finished_product", "Finished product"
+        CONSUMABLE = "consumable", "Consumable"
+        TOOL = "tool", "Tool"
+
+    class MakeOrBuy(models.TextChoices):
+        MAKE = "make", "Make"
+        BUY = "buy", "Buy"
+
+    class Tracking(models.TextChoices):
+        NONE = "none", "Not tracked"
+        LOT = "lot", "By lot"
+        SERIAL = "serial", "By serial number"
+
+    class LotSizeRule(models.TextChoices):
+        LOT_FOR_LOT = "lot_for_lot", "Lot for lot"
+        FIXED = "fixed", "Fixed lot size"
+        MIN_MAX = "min_max", "Minimum / maximum"
+        PERIOD = "period", "Period order quantity"
+
+    number = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    item_type = models.CharField(max_length=24, choices=Type.choices, default=Type.MANUFACTURED_PART)
+    make_or_buy = models.CharField(max_length=4, choices=MakeOrBuy.choices, default=MakeOrBuy.MAKE)
+    stock_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    tracking = models.CharField(max_length=8, choices=Tracking.choices, default=Tracking.NONE)
+    revision = models.CharField(max_length=16, blank=True, default="A")
+    status = models.CharField(max_length=40, default="draft", editable=False, db_index=True)
+    # Planning
+    purchase_lead_time_days = models.PositiveIntegerField(default=0)
+    manufacturing_lead_time_days = models.PositiveIntegerField(default=0)
+    lot_size_rule = models.CharField(max_length=12, choices=LotSizeRule.choices, default=LotSizeRule.LOT_FOR_LOT)
+    fixed_lot_size = models.DecimalField(**QUANTITY, null=True, blank=True, validators=[MinValueValidator(0)])
+    minimum_lot_size = models.DecimalField(**QUANTITY, null=True, blank=True, validators=[MinValueValidator(0)])
+    maximum_lot_size = models.DecimalField(**QUANTITY, null=True, blank=True, validators=[MinValueValidator(0)])
+    lot_multiple = models.DecimalField(**QUANTITY, null=True, blank=True, validators=[MinValueValidator(0)])
+    period_days = models.PositiveIntegerField(null=True, blank=True)
+    safety_stock = models.DecimalField(**QUANTITY, default=0, validators=[MinValueValidator(0)])
+    reorder_point = models.DecimalField(**QUANTITY, null=True, blank=True, validators=[MinValueValidator(0)])
+    minimum_stock = models.DecimalField(**QUANTITY, null=True, blank=True, validators=[MinValueValidator(0)])
+    maximum_stock = models.DecimalField(**QUANTITY, null=True, blank=True, validators=[MinValueValidator(0)])
+    # Costing
+    standard_cost = models.DecimalField(**MONEY, default=0, validators=[MinValueValidator(0)])
+
+    class Meta(TenantModel.Meta):
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="item_number_unique"),
+            models.CheckConstraint(condition=Q(safety_stock__gte=0), name="item_safety_stock_not_negative"),
+            models.CheckConstraint(condition=Q(standard_cost__gte=0), name="item_standard_cost_not_negative"),
+            models.CheckConstraint(
+                condition=Q(minimum_lot_size__isnull=True)
+                | Q(maximum_lot_size__isnull=True)
+                | Q(minimum_lot_size__lte=models.F("maximum_lot_size")),
+                name="item_lot_size_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_stock__isnull=True)
+                | Q(maximum_stock__isnull=True)
+                | Q(minimum_stock__lte=models.F("maximum_stock")),
+                name="item_stock_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class ItemUnitConversion(TenantModel):
+    """An item-specific unit: one `unit` of this item is `factor` stock units (a box of 12 ea).
+
+    Also how a unit of another category converts for this item (1 m of this bar weighs 6.2 kg).
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="unit_conversions")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    factor_numerator = models.PositiveBigIntegerField(validators=[MinValueValidator(1)])
+    factor_denominator = models.PositiveBigIntegerField(default=1, validators=[MinValueValidator(1)])
+
+    class Meta(TenantModel.Meta):
+        ordering = ["item", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "item", "unit"], name="item_unit_conversion_unique"),
+            models.CheckConstraint(
+                condition=Q(factor_numerator__gte=1) & Q(factor_denominator__gte=1),
+                name="item_unit_conversion_factor_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.unit} of {self.item.number} = {self.factor} {self.item.stock_unit}"
+
+    @property
+    def factor(self) -> Fraction:
+        return Fraction(self.factor_numerator, self.factor_denominator)
