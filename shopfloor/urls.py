@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("workflows/", include("shopfloor.workflows.urls")),
+    path("catalog/", include("shopfloor.catalog.urls")),
     path("integrations/", include("shopfloor.integrations.urls")),
     path("", include("shopfloor.web.urls")),
 ]

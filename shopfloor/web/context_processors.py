@@ -13,6 +13,8 @@ NAVIGATION: list[tuple[str, str, str, str | None]] = [
     ("", "Dashboard", "web:dashboard", None),
     ("Operations", "Plants", "web:plant-list", "core.view_plant"),
     ("Operations", "Change requests", "workflows:changerequest-list", "workflows.view_changerequest"),
+    ("Engineering", "Items", "catalog:item-list", "catalog.view_item"),
+    ("Engineering", "Units", "catalog:unit-list", "catalog.view_unit"),
     ("Administration", "Organization", "web:organization", "core.view_organization"),
     ("Administration", "Members", "web:member-list", "core.view_membership"),
     ("Administration", "Roles", "web:role-list", "core.view_role"),
