@@ -22,3 +22,23 @@ register_default(
     ],
     description="Draft -> Active (usable by BOMs, orders and stock) -> Obsolete.",
 )
+
+access.register_permission("catalog.release_bomversion", "Release BOM versions and make them obsolete")
+
+register_default(
+    "catalog.bomversion",
+    "BOM version",
+    states=[
+        StateSpec("draft", "Draft", initial=True, colour="#6b7280"),
+        StateSpec("released", "Released", colour="#16a34a"),
+        StateSpec("obsolete", "Obsolete", final=True, colour="#374151"),
+    ],
+    transitions=[
+        TransitionSpec(
+            "draft", "released", "Release", permission="catalog.release_bomversion", guards=("catalog.bom_releasable",)
+        ),
+        TransitionSpec("released", "obsolete", "Make obsolete", permission="catalog.release_bomversion"),
+        TransitionSpec("draft", "obsolete", "Discard", permission="catalog.release_bomversion", comment=True),
+    ],
+    description="Draft (edited) -> Released (used by production and planning; one per item) -> Obsolete.",
+)

@@ -168,3 +168,81 @@ class ItemUnitConversion(TenantModel):
     @property
     def factor(self) -> Fraction:
         return Fraction(self.factor_numerator, self.factor_denominator)
+
+
+class BomVersion(TenantModel):
+    """One version of the bill of materials of `item`: drafts are edited, one released is used.
+
+    Only the released version feeds production and planning; releasing another makes the
+    previous one obsolete (the database holds "one released per item" too).
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="bom_versions")
+    version = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    status = models.CharField(max_length=40, default="draft", editable=False, db_index=True)
+    effective_from = models.DateField(null=True, blank=True)
+    effective_to = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["item", "-version"]
+        verbose_name = "BOM version"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "item", "version"], name="bom_version_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "item"], condition=Q(status="released"), name="bom_one_released_per_item"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="bom_version_positive"),
+            models.CheckConstraint(
+                condition=Q(effective_from__isnull=True)
+                | Q(effective_to__isnull=True)
+                | Q(effective_from__lte=models.F("effective_to")),
+                name="bom_version_effective_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.number} BOM v{self.version}"
+
+
+class BomLine(TenantModel):
+    """A component of a BOM version: `quantity` of `unit` per one stock unit of the parent.
+
+    Scrap is a fraction of what is issued that is lost (0.05 = 5 %): the requirement is
+    quantity / (1 - scrap). A phantom is built and consumed at once: planning explodes through
+    it and never stocks it.
+    """
+
+    version = models.ForeignKey(BomVersion, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=10)
+    component = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="bom_lines")
+    quantity = models.DecimalField(**QUANTITY)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    scrap_factor = models.DecimalField(
+        max_digits=7, decimal_places=6, default=0, help_text="Fraction lost in production, 0 <= scrap < 1."
+    )
+    is_phantom = models.BooleanField(default=False)
+    effective_from = models.DateField(null=True, blank=True)
+    effective_to = models.DateField(null=True, blank=True)
+    reference_designators = models.TextField(blank=True, help_text='Where it goes on the board, e.g. "C1, C2, R5".')
+    notes = models.CharField(max_length=200, blank=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["version", "position", "id"]
+        verbose_name = "BOM line"
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="bom_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(scrap_factor__gte=0) & Q(scrap_factor__lt=1), name="bom_line_scrap_fraction"
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_from__isnull=True)
+                | Q(effective_to__isnull=True)
+                | Q(effective_from__lte=models.F("effective_to")),
+                name="bom_line_effective_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "component"], name="bom_line_component_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.quantity} {self.unit} {self.component.number}"

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from shopfloor.core.tests.contract import Contract, unique
 
-from .factories import ItemFactory, ItemUnitConversionFactory, UnitCategoryFactory, UnitFactory
+from .factories import (
+    BomLineFactory,
+    BomVersionFactory,
+    ItemFactory,
+    ItemUnitConversionFactory,
+    UnitCategoryFactory,
+    UnitFactory,
+)
 
 
 def _unit_payload() -> dict:
@@ -27,6 +34,17 @@ def _conversion_payload() -> dict:
     return {"item": item.pk, "unit": unit.pk, "factor_numerator": 25}
 
 
+def _bom_line_payload() -> dict:
+    component = ItemFactory()
+    return {
+        "version": BomVersionFactory().pk,
+        "component": component.pk,
+        "unit": component.stock_unit_id,
+        "quantity": "2.000000",
+        "scrap_factor": "0.050000",
+    }
+
+
 CONTRACTS: dict[str, Contract] = {
     "catalog/unit-categories": Contract(
         factory=UnitCategoryFactory,
@@ -47,6 +65,25 @@ CONTRACTS: dict[str, Contract] = {
         factory=ItemUnitConversionFactory,
         payload=_conversion_payload,
         update={"factor_numerator": 50},
+    ),
+    "catalog/bom-versions": Contract(
+        factory=BomVersionFactory,
+        payload=lambda: {"item": ItemFactory().pk, "notes": "First cut"},
+        update={"notes": "Second cut", "effective_from": "2026-01-01"},
+        put=lambda version: {"item": version.item_id, "notes": "Put in full"},
+        actions={"release": 400, "copy": 201},
+        note="release of a fresh (empty) draft is refused: a BOM without lines is not released",
+    ),
+    "catalog/bom-lines": Contract(
+        factory=BomLineFactory,
+        payload=_bom_line_payload,
+        update={"quantity": "3.500000", "reference_designators": ""},
+        put=lambda line: {
+            "version": line.version_id,
+            "component": line.component_id,
+            "unit": line.unit_id,
+            "quantity": "4.000000",
+        },
     ),
 }
 

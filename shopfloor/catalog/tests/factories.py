@@ -1,6 +1,6 @@
 import factory
 
-from shopfloor.catalog.models import Item, ItemUnitConversion, Unit, UnitCategory
+from shopfloor.catalog.models import BomLine, BomVersion, Item, ItemUnitConversion, Unit, UnitCategory
 from shopfloor.core.tests.factories import TenantFactory
 
 
@@ -40,3 +40,22 @@ class ItemUnitConversionFactory(TenantFactory):
         category=factory.SelfAttribute("..item.stock_unit.category"),
     )
     factor_numerator = 12
+
+
+class BomVersionFactory(TenantFactory):
+    class Meta:
+        model = BomVersion
+
+    item = factory.SubFactory(ItemFactory, organization=factory.SelfAttribute("..organization"))
+    version = factory.Sequence(lambda n: n + 1)
+
+
+class BomLineFactory(TenantFactory):
+    class Meta:
+        model = BomLine
+
+    version = factory.SubFactory(BomVersionFactory, organization=factory.SelfAttribute("..organization"))
+    position = factory.Sequence(lambda n: (n + 1) * 10)
+    component = factory.SubFactory(ItemFactory, organization=factory.SelfAttribute("..organization"))
+    unit = factory.SelfAttribute("component.stock_unit")
+    quantity = 1
