@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shopfloor.core",
     "shopfloor.workflows",
     "shopfloor.catalog",
+    "shopfloor.resources",
     "shopfloor.integrations",
     "shopfloor.web",
 ]

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ResourcesConfig(AppConfig):
+    name = "shopfloor.resources"
+    label = "resources"
+    verbose_name = "Resources and routings"
+
+    def ready(self) -> None:
+        from shopfloor.core import services as core_services
+
+        from . import defaults  # registers workflows, permissions and guards
+
+        core_services.register_edit_guard(defaults.routing_edit_refusal)
