@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "shopfloor.catalog",
     "shopfloor.resources",
     "shopfloor.integrations",
+    "shopfloor.exchange",
     "shopfloor.web",
 ]
 

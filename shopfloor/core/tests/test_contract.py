@@ -87,10 +87,17 @@ def write_requests(resource: str, contract: Contract, obj: Any, organization: An
         yield name, "post", action_url(resource, name, obj.pk), {}
 
 
+def body_format(body: Any) -> str:
+    """multipart when the body carries a file (an upload resource's payload), else JSON."""
+    if isinstance(body, dict) and any(hasattr(value, "read") for value in body.values()):
+        return "multipart"
+    return "json"
+
+
 def send(client: APIClient, method: str, url: str, body: Any = None) -> Any:
     if body is None:
         return getattr(client, method)(url)
-    return getattr(client, method)(url, body, format="json")
+    return getattr(client, method)(url, body, format=body_format(body))
 
 
 # --- Coverage: every resource has a contract, every model is served, built and permissioned -----
@@ -238,7 +245,7 @@ def test_crud_happy_path(resource, org, admin_user):
     if "create" in contract.operations:
         with tenancy.use(org, admin_user):
             body = dict(contract.payload())
-        response = client.post(list_url(resource), body, format="json")
+        response = client.post(list_url(resource), body, format=body_format(body))
         assert response.status_code == contract.create_status, response.content
         created = model._default_manager.unscoped().filter(pk=response.json()["id"])
         assert created.filter(organization=org).exists(), "the new row is not in the caller's organization"
