@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("workflows/", include("shopfloor.workflows.urls")),
     path("catalog/", include("shopfloor.catalog.urls")),
+    path("resources/", include("shopfloor.resources.urls")),
     path("integrations/", include("shopfloor.integrations.urls")),
     path("", include("shopfloor.web.urls")),
 ]

@@ -9,6 +9,6 @@ class ResourcesConfig(AppConfig):
     def ready(self) -> None:
         from shopfloor.core import services as core_services
 
-        from . import defaults  # registers workflows, permissions and guards
+        from . import defaults, panels  # noqa: F401  (workflows, permissions, guards; the item-page panel)
 
         core_services.register_edit_guard(defaults.routing_edit_refusal)
