@@ -182,8 +182,13 @@ def _dataset_or_400(name: str) -> Dataset:
 
 
 @transaction.atomic
-def start_import(*, actor: Any, dataset: str, upload: UploadedFile, dry_run: bool = True) -> ImportJob:
-    """Store the uploaded file and queue its processing (after commit, so the worker sees the job)."""
+def start_import(
+    *, actor: Any, dataset: str, upload: UploadedFile, dry_run: bool = True, queue: bool = True
+) -> ImportJob:
+    """Store the uploaded file and queue its processing (after commit, so the worker sees the job).
+
+    `queue=False` leaves it to the caller to `run_job` in its own process (the import_data command).
+    """
     access.require(actor, "exchange.add_importjob")
     spec = _dataset_or_400(dataset)
     access.require(actor, spec.permission)
@@ -200,7 +205,8 @@ def start_import(*, actor: Any, dataset: str, upload: UploadedFile, dry_run: boo
     job.file.save(upload.name, upload, save=False)
     job.save()
     audit.record(actor, job, action="create", changes=audit.diff({}, audit.snapshot(job)))
-    _queue(job)
+    if queue:
+        _queue(job)
     return job
 
 
