@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "shopfloor.workflows",
     "shopfloor.catalog",
     "shopfloor.resources",
+    "shopfloor.inventory",
     "shopfloor.integrations",
     "shopfloor.exchange",
     "shopfloor.web",

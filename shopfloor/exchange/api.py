@@ -20,7 +20,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -81,17 +80,6 @@ class ImportJobSerializer(TenantModelSerializer):
         return fields
 
 
-class FileFormatNegotiation(DefaultContentNegotiation):
-    """`?format=xlsx` names the export's file format here, not a DRF renderer (which would 404).
-
-    The file itself is a plain Django response; the renderer only shapes an error (JSON).
-    """
-
-    def select_renderer(self, request: Any, renderers: list[Any], format_suffix: str | None = None) -> Any:
-        renderer = renderers[0]
-        return renderer, renderer.media_type
-
-
 def _dataset_columns() -> list[dict[str, Any]]:
     return [
         {
@@ -147,14 +135,7 @@ class ImportJobViewSet(TenantCreateListRetrieveViewSet):
         ],
         responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
-    @action(
-        detail=False,
-        methods=["get"],
-        url_path="export",
-        pagination_class=None,
-        filter_backends=[],
-        content_negotiation_class=FileFormatNegotiation,
-    )
+    @action(detail=False, methods=["get"], url_path="export", pagination_class=None, filter_backends=[])
     def export(self, request: Any) -> Any:
         """Every row of a dataset in the import columns (imports back unchanged), streamed."""
         name = request.query_params.get("dataset", "")

@@ -182,13 +182,8 @@ def _dataset_or_400(name: str) -> Dataset:
 
 
 @transaction.atomic
-def start_import(
-    *, actor: Any, dataset: str, upload: UploadedFile, dry_run: bool = True, queue: bool = True
-) -> ImportJob:
-    """Store the uploaded file and queue its processing (after commit, so the worker sees the job).
-
-    `queue=False` leaves it to the caller to `run_job` in its own process (the import_data command).
-    """
+def start_import(*, actor: Any, dataset: str, upload: UploadedFile, dry_run: bool = True) -> ImportJob:
+    """Store the uploaded file and queue its processing (after commit, so the worker sees the job)."""
     access.require(actor, "exchange.add_importjob")
     spec = _dataset_or_400(dataset)
     access.require(actor, spec.permission)
@@ -205,8 +200,7 @@ def start_import(
     job.file.save(upload.name, upload, save=False)
     job.save()
     audit.record(actor, job, action="create", changes=audit.diff({}, audit.snapshot(job)))
-    if queue:
-        _queue(job)
+    _queue(job)
     return job
 
 
