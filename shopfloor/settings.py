@@ -62,7 +62,6 @@ INSTALLED_APPS = [
     "shopfloor.workflows",
     "shopfloor.catalog",
     "shopfloor.resources",
-    "shopfloor.inventory",
     "shopfloor.integrations",
     "shopfloor.exchange",
     "shopfloor.web",

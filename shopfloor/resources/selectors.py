@@ -18,7 +18,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from .models import (
@@ -62,17 +62,11 @@ def machines() -> QuerySet[Machine]:
 
 
 def routings() -> QuerySet[Routing]:
-    return Routing.objects.select_related("item").annotate(operation_count=Count("operations"))
+    return Routing.objects.select_related("item")
 
 
 def operations() -> QuerySet[Operation]:
     return Operation.objects.select_related("routing__item", "work_center").prefetch_related("eligible_machines")
-
-
-def routing_with_operations(pk: Any) -> QuerySet[Routing]:
-    return Routing.objects.select_related("item").prefetch_related(
-        Prefetch("operations", queryset=operations().order_by("sequence"))
-    )
 
 
 def released_routing(item: Any) -> Routing | None:

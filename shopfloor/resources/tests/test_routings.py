@@ -190,3 +190,26 @@ def test_releasing_needs_the_release_permission(api_for, org, tenant):
     engineer = member(org, ["*.view_*", "resources.change_routing"], username="erin")
     response = api_for(engineer).post(f"/api/v1/resources/routings/{routing.pk}/release/", {}, format="json")
     assert response.status_code == 403
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_releases_for_one_item_at_once_leave_exactly_one_released():
+    from shopfloor.core.tests.factories import OrganizationFactory, member
+    from shopfloor.core.tests.support import run_in_threads
+
+    org = OrganizationFactory(slug="race-routing")
+    alice = member(org, ["*"], username="alice")
+    with tenancy.use(org, alice):
+        item = ItemFactory()
+        services.release_routing(actor=alice, routing=RoutingFactory(item=item, version=1))
+        drafts = [RoutingFactory(item=item, version=2), RoutingFactory(item=item, version=3)]
+
+    def release(i: int) -> str:
+        with tenancy.use(org, alice):
+            return services.release_routing(actor=alice, routing=Routing.objects.get(pk=drafts[i].pk)).status
+
+    assert run_in_threads(2, release) == ["released", "released"]
+    with tenancy.use(org):
+        statuses = sorted(Routing.objects.filter(item=item).values_list("status", flat=True))
+    assert statuses == ["obsolete", "obsolete", "released"]
