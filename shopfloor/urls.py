@@ -34,6 +34,7 @@ urlpatterns = [
     path("catalog/", include("shopfloor.catalog.urls")),
     path("resources/", include("shopfloor.resources.urls")),
     path("integrations/", include("shopfloor.integrations.urls")),
+    path("exchange/", include("shopfloor.exchange.urls")),
     path("", include("shopfloor.web.urls")),
 ]
 

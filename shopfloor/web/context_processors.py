@@ -27,6 +27,7 @@ NAVIGATION: list[tuple[str, str, str, str | None]] = [
     ("Configuration", "Custom fields", "web:customfield-list", "core.view_customfielddefinition"),
     ("Configuration", "Type lists", "web:typelist-list", "core.view_typelist"),
     ("Configuration", "Workflows", "workflows:definition-list", "workflows.change_workflowdefinition"),
+    ("Configuration", "Import / export", "exchange:home", "exchange.view_importjob"),
     ("Account", "Inbox", "web:inbox", "core.view_notification"),
     ("Account", "API tokens", "web:api-tokens", None),
     ("Account", "Password", "web:password-change", None),
