@@ -1,9 +1,9 @@
 """Read queries of the catalog: bills of materials exploded, costed, traced upwards and compared.
 
-Everything here loads rows with a few set-based queries (one per BOM level) and walks the
-tree in memory, so a 10-level tree of 50,000 lines explodes in well under a second. All
-arithmetic is exact (`Fraction`); results are rounded to QUANTITY/MONEY decimals only when
-they are handed out.
+Everything here loads rows with a few set-based queries (a recursive CTE finds every item
+below the top) and walks the tree in memory, never a query per line. Arithmetic is Decimal
+at 40 significant digits (see CONTEXT), rounded to QUANTITY/MONEY decimals only when handed
+out.
 """
 
 from __future__ import annotations
@@ -12,17 +12,27 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from shopfloor.core import tenancy
 
 from .models import MONEY, QUANTITY, BomLine, BomVersion, Item, ItemUnitConversion, Unit
 
 RELEASED = "released"
-_LINE_FIELDS = (
+# Extended quantities multiply up to a dozen factors: 40 significant digits keep every
+# terminating product exact (unit factors such as 127/5000 are) and put the rounding of
+# non-terminating ones (1 / (1 - 0.02), 1/60 h) some 25 digits below the sixth decimal.
+CONTEXT = Context(prec=40)
+_QUANTUM = Decimal(1).scaleb(-QUANTITY["decimal_places"])
+_MONEY_QUANTUM = Decimal(1).scaleb(-MONEY["decimal_places"])
+_LINE_COLUMNS = (
     "id",
     "version_id",
     "version__item_id",
@@ -34,18 +44,26 @@ _LINE_FIELDS = (
     "is_phantom",
     "effective_from",
     "effective_to",
-    "reference_designators",
+    "component__number",
+    "component__name",
+    "component__status",
+    "component__item_type",
+    "component__stock_unit_id",
+    "component__standard_cost",
 )
+_ITEM_FIELDS = ("id", "number", "name", "status", "item_type", "stock_unit_id", "standard_cost")
 
 
-def to_decimal(value: Fraction, places: int = QUANTITY["decimal_places"]) -> Decimal:
-    """An exact fraction as a decimal of `places` decimals (half-even on the last one)."""
-    scaled = value * 10**places
-    return Decimal(round(scaled)).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+def to_decimal(value: Decimal | Fraction, quantum: Decimal = _QUANTUM) -> Decimal:
+    """A quantity rounded to the decimals the platform stores (half-even on the last one)."""
+    if isinstance(value, Fraction):
+        with localcontext(CONTEXT):
+            value = Decimal(value.numerator) / Decimal(value.denominator)
+    return value.quantize(quantum, context=CONTEXT)
 
 
-def money(value: Fraction) -> Decimal:
-    return to_decimal(value, MONEY["decimal_places"])
+def money(value: Decimal | Fraction) -> Decimal:
+    return to_decimal(value, _MONEY_QUANTUM)
 
 
 # --- Plain lists for the API and pages -----------------------------------------------------------
@@ -67,11 +85,24 @@ def released_version(item: Item | int) -> BomVersion | None:
 # --- In-memory BOM graph ------------------------------------------------------------------------
 
 
-def _effective(row: dict[str, Any], on: date | None) -> bool:
+def _effective(start: date | None, end: date | None, on: date | None) -> bool:
     if on is None:
         return True
-    start, end = row["effective_from"], row["effective_to"]
     return (start is None or start <= on) and (end is None or on <= end)
+
+
+class GraphLine(NamedTuple):
+    """A released BOM line as the walk needs it; `multiplier` is stock units of the component
+    per stock unit of the parent, unit conversion and scrap included."""
+
+    id: int
+    position: int
+    component_id: int
+    quantity: Decimal
+    unit_id: int
+    scrap_factor: Decimal
+    is_phantom: bool
+    multiplier: Decimal
 
 
 @dataclass
@@ -79,21 +110,21 @@ class BomGraph:
     """Released BOM lines below some items, with what is needed to convert and cost them."""
 
     on: date | None
-    children: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # parent item -> lines
+    children: dict[int, list[GraphLine]] = field(default_factory=dict)  # parent item -> lines
     version_of: dict[int, int] = field(default_factory=dict)  # parent item -> released version id
     items: dict[int, dict[str, Any]] = field(default_factory=dict)
     units: dict[int, dict[str, Any]] = field(default_factory=dict)
-    item_units: dict[tuple[int, int], Fraction] = field(default_factory=dict)
+    item_units: dict[tuple[int, int], Decimal] = field(default_factory=dict)
 
     def has_bom(self, item_id: int) -> bool:
         return bool(self.children.get(item_id))
 
-    def factor(self, unit_id: int, item_id: int) -> Fraction:
+    def factor(self, unit_id: int, item_id: int) -> Decimal:
         """Stock units of `item_id` in one `unit_id`, exactly (as services.convert with item=)."""
         item = self.items[item_id]
         stock_id = item["stock_unit_id"]
         if unit_id == stock_id:
-            return Fraction(1)
+            return Decimal(1)
         special = self.item_units.get((item_id, unit_id))
         if special is not None:
             return special
@@ -105,84 +136,170 @@ class BomGraph:
         return unit["factor"] / stock["factor"]
 
 
+def _reachable_items_sql(roots: Iterable[int], on: date | None) -> RawSQL:
+    """A subquery of every item at or below `roots` through released BOM versions (recursive CTE).
+
+    One statement on SQLite and PostgreSQL alike; UNION (not UNION ALL) makes it stop on a
+    cycle. Versions not effective on `on` are not followed.
+    """
+    roots = sorted(set(roots)) or [0]
+    org = tenancy.require_organization().pk
+    line, version = BomLine._meta.db_table, BomVersion._meta.db_table
+    effective = ""
+    params: list[Any] = [*roots, org, org, RELEASED]
+    if on is not None:
+        effective = (
+            " AND (v.effective_from IS NULL OR v.effective_from <= %s)"
+            " AND (v.effective_to IS NULL OR v.effective_to >= %s)"
+        )
+        params += [on, on]
+    placeholders = ", ".join(["%s"] * len(roots))
+    # Only table names (from the models) and placeholders are formatted in; values are parameters.
+    return RawSQL(  # noqa: S611
+        f"WITH RECURSIVE tree(item_id) AS ("  # noqa: S608
+        f" SELECT i.id FROM {Item._meta.db_table} i WHERE i.id IN ({placeholders}) AND i.organization_id = %s"
+        f" UNION"
+        f" SELECT l.component_id FROM {line} l"
+        f" JOIN {version} v ON v.id = l.version_id"
+        f" JOIN tree t ON t.item_id = v.item_id"
+        f" WHERE v.organization_id = %s AND v.status = %s{effective}"
+        f") SELECT item_id FROM tree",
+        params,
+    )
+
+
+def _released_on(on: date | None) -> Q:
+    condition = Q(version__status=RELEASED)
+    if on is not None:
+        condition &= Q(version__effective_from__isnull=True) | Q(version__effective_from__lte=on)
+        condition &= Q(version__effective_to__isnull=True) | Q(version__effective_to__gte=on)
+    return condition
+
+
+class _DecimalCache(dict):
+    """Raw database numbers as Decimal, each distinct value converted once.
+
+    SQLite hands NUMERIC columns back as int or float (a six-decimal value round-trips
+    exactly through its shortest repr); PostgreSQL as Decimal already.
+    """
+
+    def __call__(self, value: Any) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        found = self.get(value)
+        if found is None:
+            found = self[value] = Decimal(str(value)).quantize(_QUANTUM, context=CONTEXT)
+        return found
+
+
+def _as_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _fetch(queryset: QuerySet[BomLine]) -> list[tuple[Any, ...]]:
+    """Rows of `queryset` as the driver returns them: Django's per-value converters cost more
+    than the whole walk on 50,000 lines, and load_graph converts the few columns it needs."""
+    sql, params = queryset.order_by().values_list(*_LINE_COLUMNS).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersion | None = None) -> BomGraph:
-    """Every released line reachable from `root_ids`, loaded level by level (two queries a level).
+    """Every released line reachable from `root_ids`, with its component, in four queries.
 
     With `top`, the root item's lines come from that version (a draft being reviewed, or an
     obsolete one) and released versions are used below it.
     """
     graph = BomGraph(on=on)
-    graph.units = {
-        u["id"]: {**u, "factor": Fraction(u["factor_numerator"], u["factor_denominator"])}
-        for u in Unit.objects.values("id", "code", "category_id", "factor_numerator", "factor_denominator")
-    }
-    frontier = set(root_ids)
-    seen: set[int] = set()
-    _load_items(graph, frontier)
-    first = True
-    while frontier:
-        seen |= frontier
-        versions = BomVersion.objects.filter(item_id__in=frontier, status=RELEASED)
-        if on is not None:
-            versions = versions.filter(
-                Q(effective_from__isnull=True) | Q(effective_from__lte=on),
-                Q(effective_to__isnull=True) | Q(effective_to__gte=on),
+    with localcontext(CONTEXT):
+        graph.units = {
+            pk: {"id": pk, "code": code, "category_id": category, "factor": Decimal(num) / Decimal(den)}
+            for pk, code, category, num, den in Unit.objects.values_list(
+                "id", "code", "category_id", "factor_numerator", "factor_denominator"
             )
-        if top is not None and first:
-            versions = BomVersion.objects.filter(pk=top.pk)
-        first = False
-        rows = BomLine.objects.filter(version__in=versions).order_by("position", "id").values(*_LINE_FIELDS)
-        next_frontier: set[int] = set()
-        for row in rows:
-            if not _effective(row, on):
-                continue
-            parent = row["version__item_id"]
-            graph.version_of[parent] = row["version_id"]
-            graph.children.setdefault(parent, []).append(row)
-            if row["component_id"] not in seen:
-                next_frontier.add(row["component_id"])
-        _load_items(graph, next_frontier)
-        frontier = next_frontier
+        }
+    roots = set(root_ids)
+    for row in Item.objects.filter(pk__in=roots).values(*_ITEM_FIELDS):
+        graph.items[row["id"]] = row
+    lines: list[tuple[Any, ...]] = []
+    if top is not None:
+        lines += _fetch(BomLine.objects.filter(version=top))
+        roots = {row[4] for row in lines}
+    if roots:
+        below = BomLine.objects.filter(_released_on(on), version__item_id__in=_reachable_items_sql(roots, on))
+        if top is not None:
+            below = below.exclude(version__item_id=top.item_id)
+        lines += _fetch(below)
+    lines.sort(key=lambda values: (values[3], values[0]))  # position, id
+    decimal_of = _DecimalCache()
+    components: set[int] = set()
+    units_needed: set[int] = set()
+    kept: list[tuple[Any, ...]] = []
+    items = graph.items
+    for values in lines:
+        (_, version_id, parent, _, component, _, unit_id, _, _, start, end, *item_values) = values
+        if (start is not None or end is not None) and not _effective(_as_date(start), _as_date(end), on):
+            continue
+        kept.append(values)
+        graph.version_of[parent] = version_id
+        if component not in items:
+            number, name, status, item_type, stock_unit_id, cost = item_values
+            items[component] = {
+                "id": component,
+                "number": number,
+                "name": name,
+                "status": status,
+                "item_type": item_type,
+                "stock_unit_id": stock_unit_id,
+                "standard_cost": decimal_of(cost),
+            }
+        if unit_id != item_values[4]:
+            components.add(component)
+            units_needed.add(unit_id)
+    if components:
+        # Only items used in another unit than their stock unit can need their own conversions;
+        # filtering by those few units avoids a second walk of the tree or a huge IN list.
+        conversions = ItemUnitConversion.objects.filter(unit_id__in=units_needed)
+        if len(components) <= 1000:
+            conversions = conversions.filter(item_id__in=components)
+        with localcontext(CONTEXT):
+            for item_id, unit_id, num, den in conversions.values_list(
+                "item_id", "unit_id", "factor_numerator", "factor_denominator"
+            ):
+                graph.item_units[(item_id, unit_id)] = Decimal(num) / Decimal(den)
+    one, zero = Decimal(1), Decimal(0)
+    with localcontext(CONTEXT):
+        for values in kept:
+            (line_id, _, parent, position, component, quantity, unit_id, scrap, phantom, *_) = values
+            quantity, scrap = decimal_of(quantity), decimal_of(scrap)
+            multiplier = quantity
+            if unit_id != items[component]["stock_unit_id"]:
+                multiplier = multiplier * graph.factor(unit_id, component)
+            if scrap != zero:
+                multiplier = multiplier / (one - scrap)
+            graph.children.setdefault(parent, []).append(
+                GraphLine(line_id, position, component, quantity, unit_id, scrap, bool(phantom), multiplier)
+            )
     return graph
 
 
-def _load_items(graph: BomGraph, ids: set[int]) -> None:
-    missing = [i for i in ids if i not in graph.items]
-    if not missing:
-        return
-    for chunk_start in range(0, len(missing), 20000):
-        chunk = missing[chunk_start : chunk_start + 20000]
-        for row in Item.objects.filter(pk__in=chunk).values(
-            "id", "number", "name", "status", "item_type", "stock_unit_id", "standard_cost"
-        ):
-            graph.items[row["id"]] = row
-        for conv in ItemUnitConversion.objects.filter(item_id__in=chunk).values(
-            "item_id", "unit_id", "factor_numerator", "factor_denominator"
-        ):
-            graph.item_units[(conv["item_id"], conv["unit_id"])] = Fraction(
-                conv["factor_numerator"], conv["factor_denominator"]
-            )
-
-
 def released_descendants(item_ids: Iterable[int]) -> set[int]:
-    """Every item below `item_ids` through released BOMs, at any depth and any date (ids only)."""
-    found: set[int] = set()
-    frontier = set(item_ids)
-    while frontier:
-        below = set(
-            BomLine.objects.filter(version__status=RELEASED, version__item_id__in=frontier).values_list(
-                "component_id", flat=True
-            )
-        )
-        frontier = below - found
-        found |= below
-    return found
+    """Every item below `item_ids` through released BOMs, at any depth and any date (one query)."""
+    ids = set(item_ids)
+    if not ids:
+        return set()
+    return set(
+        BomLine.objects.filter(
+            version__status=RELEASED, version__item_id__in=_reachable_items_sql(ids, None)
+        ).values_list("component_id", flat=True)
+    )
 
 
 # --- Explosion -----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class ExplosionRow:
     """One line of an indented explosion; `extended` is in the component's stock unit."""
 
@@ -198,7 +315,7 @@ class ExplosionRow:
     scrap_factor: Decimal
     is_phantom: bool
     has_bom: bool
-    extended: Fraction
+    extended: Decimal
     stock_unit: str
     requirement: bool  # False for phantoms: built and consumed at once, never issued
     cycle: bool = False
@@ -224,14 +341,8 @@ class ExplosionRow:
         }
 
 
-def _line_extended(graph: BomGraph, line: dict[str, Any], parent_extended: Fraction) -> Fraction:
-    multiplier = line.get("_multiplier")
-    if multiplier is None:
-        # Stock units of the component per stock unit of the parent, scrap included; computed
-        # once per line even when a shared sub-assembly is exploded many times.
-        per = Fraction(line["quantity"]) * graph.factor(line["unit_id"], line["component_id"])
-        multiplier = line["_multiplier"] = per / (1 - Fraction(line["scrap_factor"]))
-    return multiplier * parent_extended
+def _quantity(value: Decimal | int | str) -> Decimal:
+    return Decimal(str(value))
 
 
 def explode(
@@ -245,42 +356,46 @@ def explode(
     """
     graph = graph or load_graph([item.pk], on=on)
     rows: list[ExplosionRow] = []
-    # Iterative depth-first walk: deep trees never hit the recursion limit.
-    stack: list[tuple[int, str, dict[str, Any], Fraction, frozenset[int]]] = []
-    top = Fraction(Decimal(str(quantity)))
-    ancestors = frozenset({item.pk})
-    for index, line in reversed(list(enumerate(graph.children.get(item.pk, []), 1))):
-        stack.append((1, str(index), line, top, ancestors))
-    while stack:
-        level, path, line, parent_extended, above = stack.pop()
-        component = graph.items[line["component_id"]]
-        extended = _line_extended(graph, line, parent_extended)
-        cycle = component["id"] in above
-        has_bom = graph.has_bom(component["id"])
-        rows.append(
-            ExplosionRow(
-                level=level,
-                path=path,
-                line_id=line["id"],
-                position=line["position"],
-                component_id=component["id"],
-                number=component["number"],
-                name=component["name"],
-                quantity=line["quantity"],
-                unit=graph.units[line["unit_id"]]["code"],
-                scrap_factor=line["scrap_factor"],
-                is_phantom=line["is_phantom"],
-                has_bom=has_bom,
-                extended=extended,
-                stock_unit=graph.units[component["stock_unit_id"]]["code"],
-                requirement=not (line["is_phantom"] and has_bom),
-                cycle=cycle,
+    units, items, children = graph.units, graph.items, graph.children
+    with localcontext(CONTEXT):
+        # Iterative depth-first walk: deep trees never hit the recursion limit.
+        stack: list[tuple[int, str, GraphLine, Decimal, frozenset[int]]] = []
+        top = _quantity(quantity)
+        ancestors = frozenset({item.pk})
+        for index, line in reversed(list(enumerate(children.get(item.pk, []), 1))):
+            stack.append((1, str(index), line, top, ancestors))
+        while stack:
+            level, path, line, parent_extended, above = stack.pop()
+            component_id = line.component_id
+            component = items[component_id]
+            extended = line.multiplier * parent_extended
+            cycle = component_id in above
+            below_lines = children.get(component_id)
+            has_bom = bool(below_lines)
+            rows.append(
+                ExplosionRow(
+                    level,
+                    path,
+                    line.id,
+                    line.position,
+                    component_id,
+                    component["number"],
+                    component["name"],
+                    line.quantity,
+                    units[line.unit_id]["code"],
+                    line.scrap_factor,
+                    line.is_phantom,
+                    has_bom,
+                    extended,
+                    units[component["stock_unit_id"]]["code"],
+                    not (line.is_phantom and has_bom),
+                    cycle,
+                )
             )
-        )
-        if has_bom and not cycle:
-            below = above | {component["id"]}
-            for index, child in reversed(list(enumerate(graph.children[component["id"]], 1))):
-                stack.append((level + 1, f"{path}.{index}", child, extended, below))
+            if below_lines and not cycle:
+                below = above | {component_id}
+                for index in range(len(below_lines), 0, -1):
+                    stack.append((level + 1, f"{path}.{index}", below_lines[index - 1], extended, below))
     return rows
 
 
@@ -292,13 +407,14 @@ def explode_version(
     return explode(version.item, quantity=quantity, on=on, graph=graph)
 
 
-def requirements(item: Item, *, quantity: Decimal | int | str = 1, on: date | None = None) -> dict[int, Fraction]:
+def requirements(item: Item, *, quantity: Decimal | int | str = 1, on: date | None = None) -> dict[int, Decimal]:
     """Total extended quantity per component that is actually issued (phantoms left out)."""
-    totals: dict[int, Fraction] = defaultdict(Fraction)
-    for row in explode(item, quantity=quantity, on=on):
-        if row.requirement:
-            totals[row.component_id] += row.extended
-    return dict(totals)
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    with localcontext(CONTEXT):
+        for row in explode(item, quantity=quantity, on=on):
+            if row.requirement:
+                totals[row.component_id] += row.extended
+    return {component: to_decimal(total) for component, total in totals.items()}
 
 
 # --- Costed roll-up ------------------------------------------------------------------------------
@@ -306,14 +422,32 @@ def requirements(item: Item, *, quantity: Decimal | int | str = 1, on: date | No
 
 @dataclass
 class Rollup:
+    """A costed explosion: `costs[i]` is the rolled-up cost of `exploded[i]`'s subtree."""
+
     item_id: int
-    quantity: Fraction
-    total: Fraction
-    per_level: dict[int, Fraction]
-    rows: list[dict[str, Any]]
+    quantity: Decimal
+    total: Decimal
+    per_level: dict[int, Decimal]
+    exploded: list[ExplosionRow]
+    costs: list[Decimal]
+    from_components: list[bool]
+    standard_costs: dict[int, Decimal]
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                **row.as_dict(),
+                "standard_cost": str(self.standard_costs[row.component_id]),
+                "costed_from": "components" if self.from_components[i] else "standard cost",
+                "cost": str(money(self.costs[i])),
+            }
+            for i, row in enumerate(self.exploded)
+        ]
 
     def as_dict(self) -> dict[str, Any]:
-        unit_cost = self.total / self.quantity if self.quantity else Fraction(0)
+        with localcontext(CONTEXT):
+            unit_cost = self.total / self.quantity if self.quantity else Decimal(0)
         return {
             "item": self.item_id,
             "quantity": str(to_decimal(self.quantity)),
@@ -340,43 +474,41 @@ def rollup(
     """
     graph = graph or load_graph([item.pk], on=on)
     exploded = explode(item, quantity=quantity, on=on, graph=graph)
-    per_level: dict[int, Fraction] = defaultdict(Fraction)
-    leaf_cost: list[Fraction | None] = []
-    for row in exploded:
-        if row.has_bom and not row.cycle:
-            leaf_cost.append(None)
-        else:
-            cost = Fraction(graph.items[row.component_id]["standard_cost"]) * row.extended
-            leaf_cost.append(cost)
-            per_level[row.level] += cost
-    # Rows come depth first: the parent of a row is the last row one level up before it.
-    # Walking backwards, each row hands its subtree's cost to its parent: one addition a row.
-    parent_of: list[int] = []
-    chain: list[int] = []
-    for index, row in enumerate(exploded):
-        del chain[row.level - 1 :]
-        parent_of.append(chain[-1] if chain else -1)
-        chain.append(index)
-    subtree = [cost or Fraction(0) for cost in leaf_cost]
-    total = Fraction(0)
-    for index in range(len(exploded) - 1, -1, -1):
-        parent = parent_of[index]
-        if parent < 0:
-            total += subtree[index]
-        else:
-            subtree[parent] += subtree[index]
-    rows = [
-        {
-            **row.as_dict(),
-            "standard_cost": str(graph.items[row.component_id]["standard_cost"]),
-            "costed_from": "components" if leaf_cost[i] is None else "standard cost",
-            "cost": str(money(subtree[i])),
-        }
-        for i, row in enumerate(exploded)
-    ]
-    if not exploded:
-        total = Fraction(graph.items[item.pk]["standard_cost"]) * Fraction(Decimal(str(quantity)))
-    return Rollup(item.pk, Fraction(Decimal(str(quantity))), total, dict(per_level), rows)
+    items = graph.items
+    zero = Decimal(0)
+    with localcontext(CONTEXT):
+        per_level: dict[int, Decimal] = defaultdict(Decimal)
+        costs: list[Decimal] = []
+        from_components: list[bool] = []
+        # Rows come depth first: the parent of a row is the last row one level up before it.
+        parent_of: list[int] = []
+        chain: list[int] = []
+        for index, row in enumerate(exploded):
+            del chain[row.level - 1 :]
+            parent_of.append(chain[-1] if chain else -1)
+            chain.append(index)
+            if row.has_bom and not row.cycle:
+                costs.append(zero)
+                from_components.append(True)
+            else:
+                cost = items[row.component_id]["standard_cost"] * row.extended
+                costs.append(cost)
+                from_components.append(False)
+                per_level[row.level] += cost
+        # Walking backwards, each row hands its subtree's cost to its parent: one addition a row.
+        total = zero
+        for index in range(len(exploded) - 1, -1, -1):
+            parent = parent_of[index]
+            if parent < 0:
+                total += costs[index]
+            else:
+                costs[parent] += costs[index]
+        if not exploded:
+            total = items[item.pk]["standard_cost"] * _quantity(quantity)
+    standard_costs = {pk: row["standard_cost"] for pk, row in items.items()}
+    return Rollup(
+        item.pk, _quantity(quantity), total, dict(per_level), exploded, costs, from_components, standard_costs
+    )
 
 
 # --- Where used ----------------------------------------------------------------------------------
