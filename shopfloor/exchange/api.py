@@ -17,9 +17,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -37,7 +38,9 @@ class ImportJobSerializer(TenantModelSerializer):
     dataset = serializers.ChoiceField(choices=[])
     file = serializers.FileField(write_only=True, help_text="CSV (UTF-8; , ; or tab) or XLSX; header in row 1.")
     dry_run = serializers.BooleanField(default=True)
-    percent = serializers.IntegerField(read_only=True)
+    progress = serializers.SerializerMethodField(
+        help_text='Live while running: {"phase": "queued|checking|writing|<final status>", "done", "total", "percent"}.'
+    )
     errors = serializers.JSONField(read_only=True, help_text='[{"row": 3, "column": "code", "message": "..."}]')
 
     class Meta:
@@ -51,7 +54,7 @@ class ImportJobSerializer(TenantModelSerializer):
             "status",
             "total_rows",
             "processed_rows",
-            "percent",
+            "progress",
             "written_rows",
             "error_count",
             "errors",
@@ -78,6 +81,31 @@ class ImportJobSerializer(TenantModelSerializer):
         fields = super().get_fields()
         fields["dataset"].choices = registry.names()
         return fields
+
+    @extend_schema_field(
+        inline_serializer(
+            "ImportProgress",
+            {
+                "phase": serializers.CharField(),
+                "done": serializers.IntegerField(),
+                "total": serializers.IntegerField(),
+                "percent": serializers.IntegerField(),
+            },
+        )
+    )
+    def get_progress(self, job: ImportJob) -> dict[str, Any]:
+        return selectors.live_progress(job)
+
+
+class FileFormatNegotiation(DefaultContentNegotiation):
+    """`?format=xlsx` names the export's file format here, not a DRF renderer (which would 404).
+
+    The file itself is a plain Django response; the renderer only shapes an error (JSON).
+    """
+
+    def select_renderer(self, request: Any, renderers: list[Any], format_suffix: str | None = None) -> Any:
+        renderer = renderers[0]
+        return renderer, renderer.media_type
 
 
 def _dataset_columns() -> list[dict[str, Any]]:
@@ -135,7 +163,14 @@ class ImportJobViewSet(TenantCreateListRetrieveViewSet):
         ],
         responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
-    @action(detail=False, methods=["get"], url_path="export", pagination_class=None, filter_backends=[])
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="export",
+        pagination_class=None,
+        filter_backends=[],
+        content_negotiation_class=FileFormatNegotiation,
+    )
     def export(self, request: Any) -> Any:
         """Every row of a dataset in the import columns (imports back unchanged), streamed."""
         name = request.query_params.get("dataset", "")

@@ -63,9 +63,3 @@ class ImportJob(TenantModel):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
-
-    @property
-    def percent(self) -> int:
-        if not self.total_rows:
-            return 100 if not self.is_active else 0
-        return min(100, int(self.processed_rows * 100 / self.total_rows))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from shopfloor.core import access, tenancy
@@ -15,6 +17,26 @@ from .models import ImportJob
 
 def import_jobs() -> QuerySet[ImportJob]:
     return ImportJob.objects.select_related("run_by", "created_by")
+
+
+def progress_key(job_id: int) -> str:
+    """Where a running job's live count is kept (see services: rows written are not visible in the DB)."""
+    return f"exchange:import-job:{job_id}:progress"
+
+
+def live_progress(job: ImportJob) -> dict[str, Any]:
+    """{"phase", "done", "total", "percent"}: queued, checking or writing while active, else the final status."""
+    total = job.total_rows
+    if not job.is_active:
+        return {"phase": job.status, "done": job.processed_rows, "total": total, "percent": 100}
+    if job.status == ImportJob.Status.QUEUED:
+        return {"phase": "queued", "done": 0, "total": total, "percent": 0}
+    live = cache.get(progress_key(job.pk)) or {"phase": "checking", "done": 0}
+    phase, done = live["phase"], live["done"]
+    if phase == "checking":
+        done = max(done, job.processed_rows)
+    percent = min(99, int(done * 100 / total)) if total else 0
+    return {"phase": phase, "done": done, "total": total, "percent": percent}
 
 
 def export(*, actor: object, dataset: str, fmt: str) -> tuple[Iterator[str] | bytes, str, str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -25,7 +26,7 @@ from django.utils import timezone
 from shopfloor.core import access, audit, events, tenancy
 from shopfloor.core.errors import Conflict
 
-from . import registry
+from . import registry, selectors
 from .formats import UnreadableFile, read_table
 from .models import ImportJob
 from .registry import CellError, Dataset, RowError
@@ -142,8 +143,12 @@ def import_rows(
     actor: Any,
     dry_run: bool,
     progress: Callable[[int], None] | None = None,
+    write_progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Check every row, then write all of them in one transaction, or none (see module docstring)."""
+    """Check every row, then write all of them in one transaction, or none (see module docstring).
+
+    `progress(n)` is called every N rows checked, `write_progress(n)` every N rows written.
+    """
     result = ImportResult(total_rows=len(data))
     access.require(actor, dataset.permission)
     rows = parse_rows(dataset, header, data, result, progress=progress)
@@ -151,9 +156,10 @@ def import_rows(
         return result
     columns = dataset.column_names
     written = 0
+    every = progress_every()
     try:
         with transaction.atomic():
-            for number, row in rows:
+            for index, (number, row) in enumerate(rows, start=1):
                 try:
                     with transaction.atomic():
                         dataset.write(actor=actor, row=row)
@@ -163,6 +169,8 @@ def import_rows(
                         result.add(number, column, message)
                     if isinstance(exc, PermissionDenied):
                         break  # the same for every row; once is enough
+                if write_progress is not None and index % every == 0:
+                    write_progress(index)
             if result.errors or dry_run:
                 raise _RollBack
     except _RollBack:
@@ -182,8 +190,13 @@ def _dataset_or_400(name: str) -> Dataset:
 
 
 @transaction.atomic
-def start_import(*, actor: Any, dataset: str, upload: UploadedFile, dry_run: bool = True) -> ImportJob:
-    """Store the uploaded file and queue its processing (after commit, so the worker sees the job)."""
+def start_import(
+    *, actor: Any, dataset: str, upload: UploadedFile, dry_run: bool = True, queue: bool = True
+) -> ImportJob:
+    """Store the uploaded file and queue its processing (after commit, so the worker sees the job).
+
+    `queue=False` leaves it to the caller to `run_job` in its own process (the import_data command).
+    """
     access.require(actor, "exchange.add_importjob")
     spec = _dataset_or_400(dataset)
     access.require(actor, spec.permission)
@@ -200,7 +213,8 @@ def start_import(*, actor: Any, dataset: str, upload: UploadedFile, dry_run: boo
     job.file.save(upload.name, upload, save=False)
     job.save()
     audit.record(actor, job, action="create", changes=audit.diff({}, audit.snapshot(job)))
-    _queue(job)
+    if queue:
+        _queue(job)
     return job
 
 
@@ -233,6 +247,17 @@ def _queue(job: ImportJob) -> None:
     transaction.on_commit(lambda: tasks.schedule(job_id))
 
 
+# --- Live progress -----------------------------------------------------------------------------
+# Rows are checked outside any transaction, so that count is saved on the job itself. Rows are
+# written inside the one import transaction, where an update of the job would stay invisible
+# until the end (and on SQLite a second connection would wait for the write lock); so the write
+# count goes to the cache, which workers and web processes share (Redis) in production.
+
+
+def set_live_progress(job_id: int, phase: str, done: int) -> None:
+    cache.set(selectors.progress_key(job_id), {"phase": phase, "done": done}, timeout=6 * 3600)
+
+
 def run_job(job_id: int) -> ImportJob | None:
     """Process a queued job (the Celery task calls this). Runs once: a redelivered task finds it taken.
 
@@ -263,6 +288,7 @@ def run_job(job_id: int) -> ImportJob | None:
 
 def _finish(job: ImportJob, status: str, result: ImportResult) -> None:
     """The outcome and, for a commit, the event others listen to, in one transaction."""
+    cache.delete(selectors.progress_key(job.pk))
     ImportJob.objects.unscoped().filter(pk=job.pk).update(
         status=status,
         total_rows=result.total_rows,
@@ -294,6 +320,10 @@ def _run(job: ImportJob) -> ImportResult:
 
     def progress(done: int) -> None:
         ImportJob.objects.unscoped().filter(pk=job.pk).update(processed_rows=done, updated_at=timezone.now())
+        set_live_progress(job.pk, "checking", done)
+
+    def write_progress(done: int) -> None:
+        set_live_progress(job.pk, "writing", done)
 
     actor = job.run_by
     if actor is None:
@@ -301,7 +331,15 @@ def _run(job: ImportJob) -> ImportResult:
         result.add(0, "", "The user who started this import no longer exists.")
         return result
     try:
-        return import_rows(dataset, header, data, actor=actor, dry_run=job.dry_run, progress=progress)
+        return import_rows(
+            dataset,
+            header,
+            data,
+            actor=actor,
+            dry_run=job.dry_run,
+            progress=progress,
+            write_progress=write_progress,
+        )
     except PermissionDenied as exc:
         result = ImportResult(total_rows=len(data))
         result.add(0, "", str(exc))

@@ -82,6 +82,7 @@ class JobDetailView(TenantViewMixin, View):
         context = {
             "title": f"Import {job.pk}",
             "job": job,
+            "progress": selectors.live_progress(job),
             "spec": registry.get(job.dataset),
             "can_commit": access.has_perm(request.user, ADD),
         }

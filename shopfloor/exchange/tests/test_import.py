@@ -246,14 +246,22 @@ def test_a_file_that_is_not_a_table_fails_with_a_message(org, admin_user, django
     assert job.errors[0]["row"] == 0 and "UTF-8" in job.errors[0]["message"]
 
 
-def test_progress_is_reported_every_n_rows(org, admin_user, settings):
+def test_progress_is_reported_every_n_rows_checked_and_written(org, admin_user, settings):
     settings.EXCHANGE_PROGRESS_EVERY = 2
     with tenancy.use(org, admin_user):
         UnitCategoryFactory(name="Count")
-        header, data = read_table(
-            csv_bytes([["code", "name", "category"]] + [[f"u{n}", "u", "Count"] for n in range(5)])
+        rows = [["code", "name", "category"]] + [[f"u{n}", "u", "Count"] for n in range(5)]
+        header, data = read_table(csv_bytes(rows))
+        checked: list[int] = []
+        written: list[int] = []
+        result = services.import_rows(
+            registry.get("units"),
+            header,
+            data,
+            actor=admin_user,
+            dry_run=True,
+            progress=checked.append,
+            write_progress=written.append,
         )
-        seen: list[int] = []
-        result = services.ImportResult()
-        parsed = services.parse_rows(registry.get("units"), header, data, result, progress=seen.append)
-    assert seen == [2, 4] and len(parsed) == 5 and result.ok
+        assert not Unit.objects.exists()
+    assert (checked, written, result.ok, result.written_rows) == ([2, 4], [2, 4], True, 0)

@@ -11,6 +11,7 @@ from shopfloor.catalog.models import Item
 from shopfloor.catalog.tests.factories import ItemFactory, UnitFactory
 from shopfloor.core import tenancy
 from shopfloor.exchange.models import ImportJob
+from shopfloor.exchange.services import set_live_progress
 from shopfloor.exchange.tests.factories import ImportJobFactory
 
 from .support import csv_bytes
@@ -66,7 +67,10 @@ def test_a_running_job_polls_its_panel_every_second(org, admin_user):
     client = client_for(admin_user)
     page = client.get(reverse("exchange:job-detail", args=[job.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in page
-    assert 'value="25"' in page and "Checked 100 of 400 rows" in page
+    assert 'value="25"' in page and "Checking: 100 of 400 rows" in page
+    set_live_progress(job.pk, "writing", 300)
+    page = client.get(reverse("exchange:job-detail", args=[job.pk])).content.decode()
+    assert 'value="75"' in page and "Writing: 300 of 400 rows" in page
     partial = client.get(reverse("exchange:job-detail", args=[job.pk]), headers={"HX-Request": "true"})
     assert partial.content.decode().lstrip().startswith('<div id="job-panel"')
 
