@@ -320,6 +320,10 @@ class ExplosionRow:
     requirement: bool  # False for phantoms: built and consumed at once, never issued
     cycle: bool = False
 
+    @property
+    def extended_quantity(self) -> Decimal:
+        return to_decimal(self.extended)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "level": self.level,
