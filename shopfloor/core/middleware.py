@@ -66,12 +66,13 @@ UPLOAD_ENVELOPE_BYTES = 64 * 1024
 
 def body_limit(request: HttpRequest) -> int:
     """SHOPFLOOR_MAX_REQUEST_BODY; for a multipart upload to a path of SHOPFLOOR_UPLOAD_LIMITS,
-    that path's file limit plus the form envelope (the service checks the file's exact size)."""
+    that path's own file limit plus the form envelope instead (the service checks the file's
+    exact size)."""
     limit = int(settings.SHOPFLOOR_MAX_REQUEST_BODY)
     if request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
         for pattern, setting_name in getattr(settings, "SHOPFLOOR_UPLOAD_LIMITS", {}).items():
             if re.match(pattern, request.path_info):
-                return max(limit, int(getattr(settings, setting_name)) + UPLOAD_ENVELOPE_BYTES)
+                return int(getattr(settings, setting_name)) + UPLOAD_ENVELOPE_BYTES
     return limit
 
 

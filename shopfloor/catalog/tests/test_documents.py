@@ -186,7 +186,7 @@ def test_a_too_big_upload_is_400_and_stores_nothing(api, document, settings, med
     response = upload(api, document, content=b"x" * 5000)  # inside the envelope: the service refuses
     assert response.status_code == 400 and "limit is 1000 bytes" in response.json()["errors"]["file"][0]
     response = upload(api, document, content=b"x" * 200_000)  # beyond file + envelope: the middleware refuses
-    assert response.status_code == 400 and "limit" in response.json()["detail"]
+    assert response.status_code == 400 and response.json()["detail"].startswith("The request body is")
     with tenancy.use(org):
         assert not DocumentRevision.objects.exists()
     assert stored_files(media) == []
@@ -210,3 +210,110 @@ def test_only_document_uploads_get_the_large_body_limit(api, document, settings)
 def test_a_document_with_revisions_is_not_deleted(api, document):
     upload(api, document, "A")
     assert api.delete(reverse("document-detail", args=[document.pk])).status_code == 409
+
+
+# --- Web pages -------------------------------------------------------------------------------------
+
+
+def web_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def web_upload(client, document, revision="A", content=DRAWING):
+    url = reverse("catalog:document-upload", args=[document.pk])
+    return client.post(url, {"revision": revision, "file": SimpleUploadedFile("body.pdf", content, "application/pdf")})
+
+
+def test_document_pages_render_and_upload_download_and_release_work(admin_user, org, document, media):
+    client = web_client(admin_user)
+    for name, args in [
+        ("catalog:document-list", []),
+        ("catalog:document-create", []),
+        ("catalog:document-detail", [document.pk]),
+        ("catalog:document-edit", [document.pk]),
+    ]:
+        assert client.get(reverse(name, args=args)).status_code == 200, name
+    response = web_upload(client, document, "A")
+    with tenancy.use(org):
+        first = DocumentRevision.objects.get(document=document, revision="A")
+    assert response.status_code == 302 and response["Location"] == reverse("catalog:revision-detail", args=[first.pk])
+    page = client.get(reverse("catalog:revision-detail", args=[first.pk])).content.decode()
+    assert first.sha256 in page and "Release" in page
+    download = client.get(reverse("catalog:revision-download", args=[first.pk]))
+    assert b"".join(download.streaming_content) == DRAWING and download["X-Content-SHA256"] == first.sha256
+    web_upload(client, document, "B")
+    with tenancy.use(org):
+        second = DocumentRevision.objects.get(document=document, revision="B")
+    for revision in (first, second):  # the workflow panel's Release button posts here
+        payload = {"object_type": "catalog.documentrevision", "object_id": revision.pk, "to_state": "released"}
+        client.post(reverse("workflows:transition"), payload)
+    with tenancy.use(org):
+        assert dict(DocumentRevision.objects.values_list("revision", "status")) == {"A": "superseded", "B": "released"}
+    detail = client.get(reverse("catalog:document-detail", args=[document.pk])).content.decode()
+    assert "Superseded" in detail and "Released" in detail
+
+
+def test_web_upload_over_the_limit_is_refused_and_stores_nothing(admin_user, org, document, settings, media):
+    settings.DOCUMENT_MAX_BYTES = 1000
+    client = web_client(admin_user)
+    page = client.post(
+        reverse("catalog:document-upload", args=[document.pk]),
+        {"revision": "A", "file": SimpleUploadedFile("big.pdf", b"x" * 5000, "application/pdf")},
+        follow=True,
+    ).content.decode()
+    assert "limit is 1000 bytes" in page
+    refused = web_upload(client, document, content=b"x" * 200_000)  # beyond file + envelope: the middleware
+    assert refused.status_code == 400 and refused.content.startswith(b"The request body is")
+    with tenancy.use(org):
+        assert not DocumentRevision.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_web_download_of_an_altered_file_is_409(admin_user, org, document):
+    client = web_client(admin_user)
+    web_upload(client, document)
+    with tenancy.use(org):
+        revision = DocumentRevision.objects.get(document=document)
+    with open(revision.file.path, "ab") as handle:
+        handle.write(b"appended")
+    response = client.get(reverse("catalog:revision-download", args=[revision.pk]))
+    assert response.status_code == 409 and "SHA-256" in response.content.decode()
+
+
+def test_item_page_documents_panel_lists_linked_documents(admin_user, org, document):
+    client = web_client(admin_user)
+    with tenancy.use(org, admin_user):
+        item = ItemFactory(number="BIT-850")
+    web_upload(client, document)
+    response = client.post(
+        reverse("catalog:document-link-add", args=[document.pk]), {"object_type": "catalog.item", "object_id": item.pk}
+    )
+    assert response.status_code == 302
+    with tenancy.use(org):
+        revision = DocumentRevision.objects.get(document=document)
+        link = DocumentLink.objects.get(document=document)
+    client.post(
+        reverse("workflows:transition"),
+        {"object_type": "catalog.documentrevision", "object_id": revision.pk, "to_state": "released"},
+    )
+    panel_url = reverse("catalog:item-panel", args=[item.pk, "documents"])
+    assert panel_url in client.get(reverse("catalog:item-detail", args=[item.pk])).content.decode()
+    panel = client.get(panel_url).content.decode()
+    assert document.number in panel and reverse("catalog:revision-download", args=[revision.pk]) in panel
+    assert "BIT-850" in client.get(reverse("catalog:document-detail", args=[document.pk])).content.decode()
+    client.post(reverse("catalog:document-link-delete", args=[document.pk, link.pk]))
+    assert document.number not in client.get(panel_url).content.decode()
+
+
+def test_documents_panel_needs_the_document_permission(org, document):
+    with tenancy.use(org):
+        item = ItemFactory()
+    reader = web_client(member(org, ["catalog.view_item"], username="ivy"))
+    assert (
+        reverse("catalog:item-panel", args=[item.pk, "documents"])
+        not in reader.get(reverse("catalog:item-detail", args=[item.pk])).content.decode()
+    )
+    assert reader.get(reverse("catalog:item-panel", args=[item.pk, "documents"])).status_code == 403
+    assert reader.get(reverse("catalog:document-list")).status_code == 403
