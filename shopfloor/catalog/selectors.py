@@ -46,12 +46,10 @@ _LINE_COLUMNS = (
     "effective_to",
     "component__number",
     "component__name",
-    "component__status",
-    "component__item_type",
     "component__stock_unit_id",
     "component__standard_cost",
 )
-_ITEM_FIELDS = ("id", "number", "name", "status", "item_type", "stock_unit_id", "standard_cost")
+_ITEM_FIELDS = ("id", "number", "name", "stock_unit_id", "standard_cost")
 
 
 def to_decimal(value: Decimal | Fraction, quantum: Decimal = _QUANTUM) -> Decimal:
@@ -235,52 +233,52 @@ def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersi
     decimal_of = _DecimalCache()
     components: set[int] = set()
     units_needed: set[int] = set()
-    kept: list[tuple[Any, ...]] = []
-    items = graph.items
-    for values in lines:
-        (_, version_id, parent, _, component, _, unit_id, _, _, start, end, *item_values) = values
-        if (start is not None or end is not None) and not _effective(_as_date(start), _as_date(end), on):
-            continue
-        kept.append(values)
-        graph.version_of[parent] = version_id
-        if component not in items:
-            number, name, status, item_type, stock_unit_id, cost = item_values
-            items[component] = {
-                "id": component,
-                "number": number,
-                "name": name,
-                "status": status,
-                "item_type": item_type,
-                "stock_unit_id": stock_unit_id,
-                "standard_cost": decimal_of(cost),
-            }
-        if unit_id != item_values[4]:
-            components.add(component)
-            units_needed.add(unit_id)
-    if components:
-        # Only items used in another unit than their stock unit can need their own conversions;
-        # filtering by those few units avoids a second walk of the tree or a huge IN list.
-        conversions = ItemUnitConversion.objects.filter(unit_id__in=units_needed)
-        if len(components) <= 1000:
-            conversions = conversions.filter(item_id__in=components)
-        with localcontext(CONTEXT):
+    pending: list[tuple[list[GraphLine], int]] = []  # lines whose multiplier still needs a unit conversion
+    items, children, version_of = graph.items, graph.children, graph.version_of
+    one, zero = Decimal(1), Decimal(0)
+    with localcontext(CONTEXT):
+        for values in lines:
+            (line_id, version_id, parent, position, component, quantity, unit_id, scrap, phantom, start, end) = values[
+                :11
+            ]
+            if (start is not None or end is not None) and not _effective(_as_date(start), _as_date(end), on):
+                continue
+            version_of[parent] = version_id
+            number, name, stock_unit_id, cost = values[11:]
+            if component not in items:
+                items[component] = {
+                    "id": component,
+                    "number": number,
+                    "name": name,
+                    "stock_unit_id": stock_unit_id,
+                    "standard_cost": decimal_of(cost),
+                }
+            quantity, scrap = decimal_of(quantity), decimal_of(scrap)
+            multiplier = quantity if scrap == zero else quantity / (one - scrap)
+            siblings = children.get(parent)
+            if siblings is None:
+                siblings = children[parent] = []
+            if unit_id != stock_unit_id:
+                pending.append((siblings, len(siblings)))
+                components.add(component)
+                units_needed.add(unit_id)
+            siblings.append(
+                GraphLine(line_id, position, component, quantity, unit_id, scrap, bool(phantom), multiplier)
+            )
+        if components:
+            # Only items used in another unit than their stock unit can need their own
+            # conversions; filtering by those few units avoids a second walk or a huge IN list.
+            conversions = ItemUnitConversion.objects.filter(unit_id__in=units_needed)
+            if len(components) <= 1000:
+                conversions = conversions.filter(item_id__in=components)
             for item_id, unit_id, num, den in conversions.values_list(
                 "item_id", "unit_id", "factor_numerator", "factor_denominator"
             ):
                 graph.item_units[(item_id, unit_id)] = Decimal(num) / Decimal(den)
-    one, zero = Decimal(1), Decimal(0)
-    with localcontext(CONTEXT):
-        for values in kept:
-            (line_id, _, parent, position, component, quantity, unit_id, scrap, phantom, *_) = values
-            quantity, scrap = decimal_of(quantity), decimal_of(scrap)
-            multiplier = quantity
-            if unit_id != items[component]["stock_unit_id"]:
-                multiplier = multiplier * graph.factor(unit_id, component)
-            if scrap != zero:
-                multiplier = multiplier / (one - scrap)
-            graph.children.setdefault(parent, []).append(
-                GraphLine(line_id, position, component, quantity, unit_id, scrap, bool(phantom), multiplier)
-            )
+        for siblings, index in pending:
+            line = siblings[index]
+            factor = graph.factor(line.unit_id, line.component_id)
+            siblings[index] = line._replace(multiplier=line.multiplier * factor)
     return graph
 
 
