@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from shopfloor.catalog import document_services
 from shopfloor.catalog.models import DocumentLink, DocumentRevision
-from shopfloor.catalog.tests.factories import ItemFactory
+from shopfloor.catalog.tests.factories import BomVersionFactory, ItemFactory
 from shopfloor.core import tenancy
 from shopfloor.core.tests.factories import member
 from shopfloor.workflows.models import TransitionRecord, WorkflowTransition
@@ -317,3 +317,22 @@ def test_documents_panel_needs_the_document_permission(org, document):
     )
     assert reader.get(reverse("catalog:item-panel", args=[item.pk, "documents"])).status_code == 403
     assert reader.get(reverse("catalog:document-list")).status_code == 403
+
+
+def test_an_upload_above_the_general_body_limit_is_accepted_and_hashed_in_chunks(api, document, settings, org):
+    big = bytes(range(256)) * (3 * 4096 + 7)  # 3 MiB and a bit: over SHOPFLOOR_MAX_REQUEST_BODY
+    assert len(big) > settings.SHOPFLOOR_MAX_REQUEST_BODY > settings.FILE_UPLOAD_MAX_MEMORY_SIZE - 1
+    response = upload(api, document, content=big)
+    assert response.status_code == 201, response.content
+    assert response.json()["sha256"] == hashlib.sha256(big).hexdigest() and response.json()["size"] == len(big)
+    download = api.get(reverse("documentrevision-download", args=[response.json()["id"]]))
+    assert b"".join(download.streaming_content) == big
+
+
+def test_a_document_links_to_a_bom_version_of_the_organization(api, document, org, admin_user):
+    with tenancy.use(org, admin_user):
+        version = BomVersionFactory()
+    body = {"document": document.pk, "object_type": "catalog.bomversion", "object_id": version.pk}
+    assert api.post(reverse("documentlink-list"), body, format="json").status_code == 201
+    missing = {**body, "object_id": version.pk + 1000}
+    assert api.post(reverse("documentlink-list"), missing, format="json").status_code == 400
