@@ -34,7 +34,6 @@ _QUANTUM = Decimal(1).scaleb(-QUANTITY["decimal_places"])
 _MONEY_QUANTUM = Decimal(1).scaleb(-MONEY["decimal_places"])
 _LINE_COLUMNS = (
     "id",
-    "version_id",
     "version__item_id",
     "position",
     "component_id",
@@ -42,8 +41,6 @@ _LINE_COLUMNS = (
     "unit_id",
     "scrap_factor",
     "is_phantom",
-    "effective_from",
-    "effective_to",
     "component__number",
     "component__name",
     "component__stock_unit_id",
@@ -83,12 +80,6 @@ def released_version(item: Item | int) -> BomVersion | None:
 # --- In-memory BOM graph ------------------------------------------------------------------------
 
 
-def _effective(start: date | None, end: date | None, on: date | None) -> bool:
-    if on is None:
-        return True
-    return (start is None or start <= on) and (end is None or on <= end)
-
-
 class GraphLine(NamedTuple):
     """A released BOM line as the walk needs it; `multiplier` is stock units of the component
     per stock unit of the parent, unit conversion and scrap included."""
@@ -109,7 +100,6 @@ class BomGraph:
 
     on: date | None
     children: dict[int, list[GraphLine]] = field(default_factory=dict)  # parent item -> lines
-    version_of: dict[int, int] = field(default_factory=dict)  # parent item -> released version id
     items: dict[int, dict[str, Any]] = field(default_factory=dict)
     units: dict[int, dict[str, Any]] = field(default_factory=dict)
     item_units: dict[tuple[int, int], Decimal] = field(default_factory=dict)
@@ -190,13 +180,10 @@ class _DecimalCache(dict):
         return found
 
 
-def _as_date(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def _fetch(queryset: QuerySet[BomLine]) -> list[tuple[Any, ...]]:
     """Rows of `queryset` as the driver returns them: Django's per-value converters cost more
-    than the whole walk on 50,000 lines, and load_graph converts the few columns it needs."""
+    than the whole walk on 50,000 lines, and load_graph converts the few columns it needs.
+    Line effectivity is filtered in SQL, so no date column comes back."""
     sql, params = queryset.order_by().values_list(*_LINE_COLUMNS).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -221,30 +208,32 @@ def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersi
     for row in Item.objects.filter(pk__in=roots).values(*_ITEM_FIELDS):
         graph.items[row["id"]] = row
     lines: list[tuple[Any, ...]] = []
+    effective = Q()
+    if on is not None:
+        effective = (Q(effective_from__isnull=True) | Q(effective_from__lte=on)) & (
+            Q(effective_to__isnull=True) | Q(effective_to__gte=on)
+        )
     if top is not None:
-        lines += _fetch(BomLine.objects.filter(version=top))
-        roots = {row[4] for row in lines}
+        lines += _fetch(BomLine.objects.filter(effective, version=top))
+        roots = {row[3] for row in lines}
     if roots:
-        below = BomLine.objects.filter(_released_on(on), version__item_id__in=_reachable_items_sql(roots, on))
+        below = BomLine.objects.filter(
+            effective, _released_on(on), version__item_id__in=_reachable_items_sql(roots, on)
+        )
         if top is not None:
             below = below.exclude(version__item_id=top.item_id)
         lines += _fetch(below)
-    lines.sort(key=lambda values: (values[3], values[0]))  # position, id
+    lines.sort(key=lambda values: (values[2], values[0]))  # position, id
     decimal_of = _DecimalCache()
     components: set[int] = set()
     units_needed: set[int] = set()
     pending: list[tuple[list[GraphLine], int]] = []  # lines whose multiplier still needs a unit conversion
-    items, children, version_of = graph.items, graph.children, graph.version_of
+    items, children = graph.items, graph.children
     one, zero = Decimal(1), Decimal(0)
     with localcontext(CONTEXT):
         for values in lines:
-            (line_id, version_id, parent, position, component, quantity, unit_id, scrap, phantom, start, end) = values[
-                :11
-            ]
-            if (start is not None or end is not None) and not _effective(_as_date(start), _as_date(end), on):
-                continue
-            version_of[parent] = version_id
-            number, name, stock_unit_id, cost = values[11:]
+            (line_id, parent, position, component, quantity, unit_id, scrap, phantom) = values[:8]
+            number, name, stock_unit_id, cost = values[8:]
             if component not in items:
                 items[component] = {
                     "id": component,
