@@ -233,7 +233,11 @@ DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 50 * 1024 * 1024))
 SHOPFLOOR_UPLOAD_LIMITS = {  # path regex -> name of the setting holding its file limit in bytes
     r"^/api/v1/catalog/document-revisions/$": "DOCUMENT_MAX_BYTES",
     r"^/catalog/documents/\d+/upload/$": "DOCUMENT_MAX_BYTES",
+    r"^/api/v1/exchange/import-jobs/$": "IMPORT_MAX_BYTES",
+    r"^/exchange/$": "IMPORT_MAX_BYTES",
 }
+# Import files (CSV/XLSX of master data and opening balances): a large plant's item master.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 50 * 1024 * 1024))
 SHOPFLOOR_IDEMPOTENCY_TTL = timedelta(hours=24)
 
 # --- Email ----------------------------------------------------------------------------------
