@@ -33,6 +33,7 @@ urlpatterns = [
     path("workflows/", include("shopfloor.workflows.urls")),
     path("catalog/", include("shopfloor.catalog.urls")),
     path("resources/", include("shopfloor.resources.urls")),
+    path("inventory/", include("shopfloor.inventory.urls")),
     path("integrations/", include("shopfloor.integrations.urls")),
     path("exchange/", include("shopfloor.exchange.urls")),
     path("", include("shopfloor.web.urls")),

@@ -17,11 +17,7 @@ from shopfloor.core.api.serializers import StrictSerializerMixin, TenantModelSer
 from shopfloor.core.api.viewsets import TenantModelViewSet
 from shopfloor.workflows.api import WorkflowActionsMixin
 
-from . import (
-    document_api,  # noqa: F401  (registers the document resources)
-    selectors,
-    services,
-)
+from . import selectors, services
 from .models import QUANTITY, BomLine, BomVersion, Item, ItemUnitConversion, Unit, UnitCategory
 
 

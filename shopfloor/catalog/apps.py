@@ -7,6 +7,4 @@ class CatalogConfig(AppConfig):
     verbose_name = "Engineering data"
 
     def ready(self) -> None:
-        # defaults: workflows; handlers: core events; document_services: the revision edit guard
-        # and the supersede-on-release effect.
-        from . import defaults, document_services, handlers  # noqa: F401
+        from . import defaults, handlers  # noqa: F401  (registers workflows; subscribes to core events)

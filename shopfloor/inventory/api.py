@@ -4,10 +4,13 @@ viewset base, so an `Idempotency-Key` header makes a retry answer without writin
 
 from __future__ import annotations
 
+from datetime import datetime, time
+from decimal import Decimal
 from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, pagination, serializers, status, viewsets
@@ -226,7 +229,7 @@ class _MoveInput(StrictSerializerMixin, serializers.Serializer):
         }
 
     @staticmethod
-    def source(data: dict[str, Any]) -> services.SourceDocument:
+    def source_document(data: dict[str, Any]) -> services.SourceDocument:
         return services.SourceDocument(
             data.get("source_object_type", ""), data.get("source_object_id", ""), data.get("source_number", "")
         )
@@ -443,7 +446,7 @@ class StockMoveViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
         move = services.receive(
             actor=request.user,
             location=data["location"],
-            source=body.source(data),
+            source=body.source_document(data),
             reason_code=data.get("reason_code", ""),
             **kwargs,
         )
@@ -458,7 +461,7 @@ class StockMoveViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
             actor=request.user,
             location=data["location"],
             reservation=data.get("reservation"),
-            source=body.source(data),
+            source=body.source_document(data),
             reason_code=data.get("reason_code", ""),
             **body.common(data),
         )
@@ -473,7 +476,7 @@ class StockMoveViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
             actor=request.user,
             source=data["from_location"],
             target=data["to_location"],
-            document=body.source(data),
+            document=body.source_document(data),
             reason_code=data.get("reason_code", ""),
             **body.common(data),
         )
@@ -488,7 +491,7 @@ class StockMoveViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
             actor=request.user,
             location=data["location"],
             reason_code=data["reason_code"],
-            source=body.source(data),
+            source=body.source_document(data),
             **body.common(data),
         )
         return self._answer(move)
@@ -549,19 +552,25 @@ class StockBalanceViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
     def as_of(self, request: Request) -> Response:
         """Stock on hand at a past moment, summed from the ledger (not paginated)."""
         raw = request.query_params.get("at", "")
-        when = parse_datetime(raw)
-        if when is None and parse_date(raw) is not None:
-            from datetime import datetime, time
-
-            from django.utils import timezone
-
-            when = timezone.make_aware(datetime.combine(parse_date(raw), time.max))
+        day = _parse(parse_date, raw) if len(raw) == 10 else None
+        # A date means the end of that day, in the server's zone; a naive time is in it too.
+        when = datetime.combine(day, time.max) if day is not None else _parse(parse_datetime, raw)
+        if when is not None and timezone.is_naive(when):
+            when = timezone.make_aware(when)
         if when is None:
             raise ApiValidationError({"at": ["Give an ISO date or date-time."]})
         item = _optional(Item, request.query_params.get("item"), "item")
         location = _optional(Location, request.query_params.get("location"), "location")
         rows = selectors.stock_as_of(when=when, item=item, location=location)
-        return Response([{**r, "on_hand": str(r["on_hand"])} for r in rows])
+        places = Decimal(1).scaleb(-QUANTITY["decimal_places"])
+        return Response([{**r, "on_hand": str(Decimal(r["on_hand"]).quantize(places))} for r in rows])
+
+
+def _parse(parser: Any, raw: str) -> Any:
+    try:
+        return parser(raw)
+    except ValueError:
+        return None
 
 
 def _optional(model: Any, raw: str | None, field: str) -> Any:

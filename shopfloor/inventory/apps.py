@@ -7,4 +7,4 @@ class InventoryConfig(AppConfig):
     verbose_name = "Inventory"
 
     def ready(self) -> None:
-        from . import defaults, handlers  # noqa: F401  (registers workflows and permissions; subscribes to core events)
+        from . import defaults, handlers, panels  # noqa: F401  (workflows, permissions, event handlers, item-page panels)
