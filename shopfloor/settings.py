@@ -226,6 +226,19 @@ if PRODUCTION:
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BODY_BYTES", 2 * 1024 * 1024))
 SHOPFLOOR_MAX_REQUEST_BODY = DATA_UPLOAD_MAX_MEMORY_SIZE
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Drawings and documents: the largest file one revision may hold. Multipart uploads to the paths
+# below may carry that much (plus the form around it); every other body keeps the limit above.
+# Uploaded files over FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file, not memory;
+# DATA_UPLOAD_MAX_MEMORY_SIZE counts only the form's other fields.
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 50 * 1024 * 1024))
+SHOPFLOOR_UPLOAD_LIMITS = {  # path regex -> name of the setting holding its file limit in bytes
+    r"^/api/v1/catalog/document-revisions/$": "DOCUMENT_MAX_BYTES",
+    r"^/catalog/documents/\d+/upload/$": "DOCUMENT_MAX_BYTES",
+    r"^/api/v1/exchange/import-jobs/$": "IMPORT_MAX_BYTES",
+    r"^/exchange/$": "IMPORT_MAX_BYTES",
+}
+# Import files (CSV/XLSX of master data and opening balances): a large plant's item master.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 50 * 1024 * 1024))
 SHOPFLOOR_IDEMPOTENCY_TTL = timedelta(hours=24)
 
 # --- Email ----------------------------------------------------------------------------------
@@ -250,6 +263,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "shopfloor" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+if TESTING:
+    # Files uploaded by tests (documents) stay apart from a development install's own.
+    MEDIA_ROOT = VAR_DIR / "test-media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -60,14 +60,30 @@ def error_response(status: int, title: str, detail: str, errors: dict[str, list[
     )
 
 
+# Room for the multipart boundaries, part headers and small fields beside an uploaded file.
+UPLOAD_ENVELOPE_BYTES = 64 * 1024
+
+
+def body_limit(request: HttpRequest) -> int:
+    """SHOPFLOOR_MAX_REQUEST_BODY; for a multipart upload to a path of SHOPFLOOR_UPLOAD_LIMITS,
+    that path's own file limit plus the form envelope instead (the service checks the file's
+    exact size)."""
+    limit = int(settings.SHOPFLOOR_MAX_REQUEST_BODY)
+    if request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
+        for pattern, setting_name in getattr(settings, "SHOPFLOOR_UPLOAD_LIMITS", {}).items():
+            if re.match(pattern, request.path_info):
+                return int(getattr(settings, setting_name)) + UPLOAD_ENVELOPE_BYTES
+    return limit
+
+
 class BodySizeLimitMiddleware:
-    """Refuse bodies over SHOPFLOOR_MAX_REQUEST_BODY before anything reads them."""
+    """Refuse bodies over their limit (`body_limit`) before anything reads them."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = settings.SHOPFLOOR_MAX_REQUEST_BODY
+        limit = body_limit(request)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

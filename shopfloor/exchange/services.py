@@ -202,6 +202,9 @@ def start_import(
     access.require(actor, spec.permission)
     if not upload or not getattr(upload, "name", ""):
         raise ValidationError({"file": ["Upload a CSV or XLSX file."]})
+    limit = int(getattr(settings, "IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError({"file": [f"The file is {upload.size} bytes; imports take at most {limit} bytes."]})
     job = ImportJob(
         organization=tenancy.require_organization(),
         dataset=spec.name,

@@ -123,3 +123,30 @@ def test_the_column_reference_lists_every_dataset(api):
     assert {"unit-categories", "units", "items", "boms", "routings"} <= set(by_name)
     stock_unit = next(c for c in by_name["items"]["columns"] if c["name"] == "stock_unit")
     assert stock_unit == {"name": "stock_unit", "type": "unit (code)", "required": True, "help": "Code of a unit."}
+
+
+def test_an_import_file_over_the_general_body_limit_is_accepted_up_to_the_import_limit(api, settings):
+    big = b"name,description\n" + b"Mass," + b"x" * (3 * 1024 * 1024) + b"\n"
+    assert len(big) > settings.SHOPFLOOR_MAX_REQUEST_BODY
+    response = api.post(
+        JOBS, {"dataset": "unit-categories", "file": SimpleUploadedFile("big.csv", big)}, format="multipart"
+    )
+    assert response.status_code == 201, response.content[:300]
+
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
+    response = api.post(
+        JOBS, {"dataset": "unit-categories", "file": SimpleUploadedFile("big.csv", big)}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "limit is" in response.json()["detail"]  # refused by the middleware before it is read
+
+
+def test_the_service_refuses_a_file_over_the_import_limit(api, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    response = api.post(
+        JOBS,
+        {"dataset": "unit-categories", "file": SimpleUploadedFile("c.csv", b"name\n" + b"x" * 200)},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["file"] == ["The file is 205 bytes; imports take at most 100 bytes."]

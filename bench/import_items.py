@@ -1,0 +1,154 @@
+"""Import throughput: a CSV of 2,000 items (BENCH_IMPORT_ROWS), dry run then commit, and their export.
+
+Runs the import job exactly as a worker does (`exchange.services.run_job`: every row checked,
+then every row written through the catalog's services in one transaction, audited) in a
+throwaway database: a fresh SQLite file under var/ by default; with DATABASE_URL set to a
+PostgreSQL server a new database is created there and dropped afterwards. Prints one JSON document.
+
+    .venv/bin/python bench/import_items.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_items.py
+    BENCH_IMPORT_ROWS=50000 .venv/bin/python bench/import_items.py
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "2000"))
+
+
+def _throwaway_database() -> tuple[str, str | None]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        db = ROOT / "var" / "bench_import.sqlite3"
+        db.parent.mkdir(exist_ok=True)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{db}", None
+    if not url.startswith(("postgres://", "postgresql://")):
+        return url, None
+    import psycopg
+
+    name = f"bench_import_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}", name
+
+
+def _drop(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def items_csv(rows: int) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["number", "name", "item_type", "make_or_buy", "stock_unit", "standard_cost", "safety_stock"])
+    for n in range(rows):
+        bought = n % 3 == 0
+        writer.writerow(
+            [
+                f"P-{n:06d}",
+                f"Part {n}",
+                "purchased_component" if bought else "manufactured_part",
+                "buy" if bought else "make",
+                "kg" if n % 7 == 0 else "ea",
+                f"{n % 997}.{n % 100:02d}",
+                str(n % 13),
+            ]
+        )
+    return out.getvalue().encode()
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopfloor.settings")
+    for name in ("SHOPFLOOR_TESTING", "DJANGO_ENV"):
+        os.environ.pop(name, None)
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    os.environ["CELERY_EAGER"] = "1"
+    server_url = os.environ.get("DATABASE_URL", "")
+    url, dropme = _throwaway_database()
+    os.environ["DATABASE_URL"] = url
+    media = tempfile.TemporaryDirectory(prefix="bench-import-media-")
+    os.environ["MEDIA_ROOT"] = media.name
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.db import connection
+
+    try:
+        call_command("migrate", verbosity=0)
+        from shopfloor.catalog import services as catalog_services
+        from shopfloor.catalog.models import Item
+        from shopfloor.core import services, tenancy
+        from shopfloor.core.models import User
+        from shopfloor.exchange import selectors
+        from shopfloor.exchange import services as exchange
+
+        admin = User.objects.create_superuser("bench", "bench@example.com", "x")
+        org = services.create_organization(actor=admin, name="Bench", slug="bench", admin=admin)
+        catalog_services.install_standard_units(org, admin)
+        content = items_csv(ROWS)
+        timings = {}
+        for label, dry_run in (("dry_run", True), ("commit", False)):
+            with tenancy.use(org, admin):
+                job = exchange.start_import(
+                    actor=admin,
+                    dataset="items",
+                    upload=SimpleUploadedFile("items.csv", content),
+                    dry_run=dry_run,
+                    queue=False,
+                )
+            start = time.perf_counter()
+            job = exchange.run_job(job.pk)
+            elapsed = time.perf_counter() - start
+            assert job is not None and job.error_count == 0, job and job.errors[:3]
+            timings[label] = {"status": job.status, "seconds": round(elapsed, 2), "rows_per_s": round(ROWS / elapsed)}
+        with tenancy.use(org, admin):
+            assert Item.objects.count() == ROWS
+            start = time.perf_counter()
+            body, _, _ = selectors.export(actor=admin, dataset="items", fmt="csv")
+            exported = "".join(body)
+            csv_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            xlsx, _, _ = selectors.export(actor=admin, dataset="items", fmt="xlsx")
+            xlsx_seconds = time.perf_counter() - start
+        print(
+            json.dumps(
+                {
+                    "benchmark": "import_items",
+                    "database": connection.vendor,
+                    "rows": ROWS,
+                    "file_bytes": len(content),
+                    "dry_run": timings["dry_run"],
+                    "commit": timings["commit"],
+                    "export_csv": {"seconds": round(csv_seconds, 2), "bytes": len(exported.encode())},
+                    "export_xlsx": {"seconds": round(xlsx_seconds, 2), "bytes": len(xlsx)},
+                },
+                indent=2,
+            )
+        )
+    finally:
+        connection.close()
+        media.cleanup()
+        if dropme:
+            _drop(server_url, dropme)
+
+
+if __name__ == "__main__":
+    main()
