@@ -139,6 +139,12 @@ def build(sizes: list[int]) -> tuple[object, dict]:
             )
     BomLine.objects.bulk_create(lines, batch_size=2000)
     tenancy_context.__exit__(None, None, None)
+    # Tables filled by one bulk load have no planner statistics yet (autovacuum would gather
+    # them within a minute); without them PostgreSQL plans the recursive walk as if it were empty.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return root, {
         "org": org,
         "admin": admin,

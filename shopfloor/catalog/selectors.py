@@ -34,7 +34,6 @@ _QUANTUM = Decimal(1).scaleb(-QUANTITY["decimal_places"])
 _MONEY_QUANTUM = Decimal(1).scaleb(-MONEY["decimal_places"])
 _LINE_COLUMNS = (
     "id",
-    "version_id",
     "version__item_id",
     "position",
     "component_id",
@@ -42,16 +41,12 @@ _LINE_COLUMNS = (
     "unit_id",
     "scrap_factor",
     "is_phantom",
-    "effective_from",
-    "effective_to",
     "component__number",
     "component__name",
-    "component__status",
-    "component__item_type",
     "component__stock_unit_id",
     "component__standard_cost",
 )
-_ITEM_FIELDS = ("id", "number", "name", "status", "item_type", "stock_unit_id", "standard_cost")
+_ITEM_FIELDS = ("id", "number", "name", "stock_unit_id", "standard_cost")
 
 
 def to_decimal(value: Decimal | Fraction, quantum: Decimal = _QUANTUM) -> Decimal:
@@ -85,12 +80,6 @@ def released_version(item: Item | int) -> BomVersion | None:
 # --- In-memory BOM graph ------------------------------------------------------------------------
 
 
-def _effective(start: date | None, end: date | None, on: date | None) -> bool:
-    if on is None:
-        return True
-    return (start is None or start <= on) and (end is None or on <= end)
-
-
 class GraphLine(NamedTuple):
     """A released BOM line as the walk needs it; `multiplier` is stock units of the component
     per stock unit of the parent, unit conversion and scrap included."""
@@ -111,7 +100,6 @@ class BomGraph:
 
     on: date | None
     children: dict[int, list[GraphLine]] = field(default_factory=dict)  # parent item -> lines
-    version_of: dict[int, int] = field(default_factory=dict)  # parent item -> released version id
     items: dict[int, dict[str, Any]] = field(default_factory=dict)
     units: dict[int, dict[str, Any]] = field(default_factory=dict)
     item_units: dict[tuple[int, int], Decimal] = field(default_factory=dict)
@@ -192,13 +180,10 @@ class _DecimalCache(dict):
         return found
 
 
-def _as_date(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def _fetch(queryset: QuerySet[BomLine]) -> list[tuple[Any, ...]]:
     """Rows of `queryset` as the driver returns them: Django's per-value converters cost more
-    than the whole walk on 50,000 lines, and load_graph converts the few columns it needs."""
+    than the whole walk on 50,000 lines, and load_graph converts the few columns it needs.
+    Line effectivity is filtered in SQL, so no date column comes back."""
     sql, params = queryset.order_by().values_list(*_LINE_COLUMNS).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -223,64 +208,66 @@ def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersi
     for row in Item.objects.filter(pk__in=roots).values(*_ITEM_FIELDS):
         graph.items[row["id"]] = row
     lines: list[tuple[Any, ...]] = []
+    effective = Q()
+    if on is not None:
+        effective = (Q(effective_from__isnull=True) | Q(effective_from__lte=on)) & (
+            Q(effective_to__isnull=True) | Q(effective_to__gte=on)
+        )
     if top is not None:
-        lines += _fetch(BomLine.objects.filter(version=top))
-        roots = {row[4] for row in lines}
+        lines += _fetch(BomLine.objects.filter(effective, version=top))
+        roots = {row[3] for row in lines}
     if roots:
-        below = BomLine.objects.filter(_released_on(on), version__item_id__in=_reachable_items_sql(roots, on))
+        below = BomLine.objects.filter(
+            effective, _released_on(on), version__item_id__in=_reachable_items_sql(roots, on)
+        )
         if top is not None:
             below = below.exclude(version__item_id=top.item_id)
         lines += _fetch(below)
-    lines.sort(key=lambda values: (values[3], values[0]))  # position, id
+    lines.sort(key=lambda values: (values[2], values[0]))  # position, id
     decimal_of = _DecimalCache()
     components: set[int] = set()
     units_needed: set[int] = set()
-    kept: list[tuple[Any, ...]] = []
-    items = graph.items
-    for values in lines:
-        (_, version_id, parent, _, component, _, unit_id, _, _, start, end, *item_values) = values
-        if (start is not None or end is not None) and not _effective(_as_date(start), _as_date(end), on):
-            continue
-        kept.append(values)
-        graph.version_of[parent] = version_id
-        if component not in items:
-            number, name, status, item_type, stock_unit_id, cost = item_values
-            items[component] = {
-                "id": component,
-                "number": number,
-                "name": name,
-                "status": status,
-                "item_type": item_type,
-                "stock_unit_id": stock_unit_id,
-                "standard_cost": decimal_of(cost),
-            }
-        if unit_id != item_values[4]:
-            components.add(component)
-            units_needed.add(unit_id)
-    if components:
-        # Only items used in another unit than their stock unit can need their own conversions;
-        # filtering by those few units avoids a second walk of the tree or a huge IN list.
-        conversions = ItemUnitConversion.objects.filter(unit_id__in=units_needed)
-        if len(components) <= 1000:
-            conversions = conversions.filter(item_id__in=components)
-        with localcontext(CONTEXT):
+    pending: list[tuple[list[GraphLine], int]] = []  # lines whose multiplier still needs a unit conversion
+    items, children = graph.items, graph.children
+    one, zero = Decimal(1), Decimal(0)
+    with localcontext(CONTEXT):
+        for values in lines:
+            (line_id, parent, position, component, quantity, unit_id, scrap, phantom) = values[:8]
+            number, name, stock_unit_id, cost = values[8:]
+            if component not in items:
+                items[component] = {
+                    "id": component,
+                    "number": number,
+                    "name": name,
+                    "stock_unit_id": stock_unit_id,
+                    "standard_cost": decimal_of(cost),
+                }
+            quantity, scrap = decimal_of(quantity), decimal_of(scrap)
+            multiplier = quantity if scrap == zero else quantity / (one - scrap)
+            siblings = children.get(parent)
+            if siblings is None:
+                siblings = children[parent] = []
+            if unit_id != stock_unit_id:
+                pending.append((siblings, len(siblings)))
+                components.add(component)
+                units_needed.add(unit_id)
+            siblings.append(
+                GraphLine(line_id, position, component, quantity, unit_id, scrap, bool(phantom), multiplier)
+            )
+        if components:
+            # Only items used in another unit than their stock unit can need their own
+            # conversions; filtering by those few units avoids a second walk or a huge IN list.
+            conversions = ItemUnitConversion.objects.filter(unit_id__in=units_needed)
+            if len(components) <= 1000:
+                conversions = conversions.filter(item_id__in=components)
             for item_id, unit_id, num, den in conversions.values_list(
                 "item_id", "unit_id", "factor_numerator", "factor_denominator"
             ):
                 graph.item_units[(item_id, unit_id)] = Decimal(num) / Decimal(den)
-    one, zero = Decimal(1), Decimal(0)
-    with localcontext(CONTEXT):
-        for values in kept:
-            (line_id, _, parent, position, component, quantity, unit_id, scrap, phantom, *_) = values
-            quantity, scrap = decimal_of(quantity), decimal_of(scrap)
-            multiplier = quantity
-            if unit_id != items[component]["stock_unit_id"]:
-                multiplier = multiplier * graph.factor(unit_id, component)
-            if scrap != zero:
-                multiplier = multiplier / (one - scrap)
-            graph.children.setdefault(parent, []).append(
-                GraphLine(line_id, position, component, quantity, unit_id, scrap, bool(phantom), multiplier)
-            )
+        for siblings, index in pending:
+            line = siblings[index]
+            factor = graph.factor(line.unit_id, line.component_id)
+            siblings[index] = line._replace(multiplier=line.multiplier * factor)
     return graph
 
 
@@ -319,6 +306,10 @@ class ExplosionRow:
     stock_unit: str
     requirement: bool  # False for phantoms: built and consumed at once, never issued
     cycle: bool = False
+
+    @property
+    def extended_quantity(self) -> Decimal:
+        return to_decimal(self.extended)
 
     def as_dict(self) -> dict[str, Any]:
         return {

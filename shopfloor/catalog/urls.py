@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_bom
 
 app_name = "catalog"
 
@@ -23,4 +23,16 @@ urlpatterns = [
         name="item-conversion-delete",
     ),
     path("items/<int:pk>/panels/<slug:key>/", views.ItemPanelView.as_view(), name="item-panel"),
+    # Bills of materials (views_bom)
+    path("items/<int:pk>/bom/", views_bom.BomVersionsView.as_view(), name="bom-versions"),
+    path("items/<int:pk>/where-used/", views_bom.WhereUsedView.as_view(), name="bom-where-used"),
+    path("bom/<int:pk>/", views_bom.BomEditorView.as_view(), name="bom-editor"),
+    path("bom/<int:pk>/lines/", views_bom.BomLineSaveView.as_view(), name="bom-line-add"),
+    path("bom/<int:pk>/lines/<int:line_pk>/", views_bom.BomLineSaveView.as_view(), name="bom-line"),
+    path("bom/<int:pk>/lines/<int:line_pk>/delete/", views_bom.BomLineDeleteView.as_view(), name="bom-line-delete"),
+    path("bom/<int:pk>/release/", views_bom.BomReleaseView.as_view(), name="bom-release"),
+    path("bom/<int:pk>/copy/", views_bom.BomCopyView.as_view(), name="bom-copy"),
+    path("bom/<int:pk>/explode/", views_bom.BomExplodeView.as_view(), name="bom-explode"),
+    path("bom/<int:pk>/rollup/", views_bom.BomRollupView.as_view(), name="bom-rollup"),
+    path("bom/<int:pk>/diff/", views_bom.BomDiffView.as_view(), name="bom-diff"),
 ]

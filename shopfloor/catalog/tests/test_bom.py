@@ -313,3 +313,39 @@ def test_exploding_a_draft_uses_its_own_lines_and_released_ones_below(make, admi
     assert selectors.explode(truck) == []  # nothing released for the truck yet
     rows = by_number(selectors.explode_version(draft))
     assert rows["HUB"].extended == 6
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_releases_of_one_items_bom_at_once_leave_exactly_one_released():
+    from shopfloor.core import tenancy
+    from shopfloor.core.tests.factories import OrganizationFactory, member
+    from shopfloor.core.tests.support import run_in_threads
+
+    org = OrganizationFactory(slug="race-bom")
+    alice = member(org, ["*"], username="alice")
+    services.install_standard_units(org, alice)
+    with tenancy.use(org, alice):
+        ea = Unit.objects.get(code="ea")
+        parent, part = (
+            services.create_item(actor=alice, data={"number": n, "name": n, "stock_unit": ea}) for n in ("ASSY", "PART")
+        )
+        workflow_services.transition(part, "active", alice)
+        drafts = []
+        for quantity in (1, 2, 3):
+            version = services.create_bom_version(actor=alice, item=parent)
+            services.save_bom_line(
+                actor=alice, version=version, data={"component": part, "quantity": quantity, "unit": ea}
+            )
+            drafts.append(version)
+        services.release_bom_version(actor=alice, version=drafts[0])
+
+    def release(i: int) -> str:
+        with tenancy.use(org, alice):
+            version = BomVersion.objects.get(pk=drafts[i + 1].pk)
+            return services.release_bom_version(actor=alice, version=version).status
+
+    assert run_in_threads(2, release) == ["released", "released"]
+    with tenancy.use(org):
+        statuses = sorted(BomVersion.objects.filter(item=parent).values_list("status", flat=True))
+    assert statuses == ["obsolete", "obsolete", "released"]
