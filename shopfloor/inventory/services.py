@@ -15,12 +15,14 @@ How the ledger stays right under concurrency:
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -64,6 +66,31 @@ class SourceDocument:
 
 
 NO_SOURCE = SourceDocument()
+
+
+F_ = TypeVar("F_", bound=Callable[..., Any])
+
+
+def busy_is_conflict(func: F_) -> F_:
+    """A writer that waited its whole lock timeout for the ledger gets a 409 to retry, not a 500.
+
+    SQLite lets one writer in at a time and its busy handler is not fair: under many writers
+    one can wait past the timeout at BEGIN. Nothing was written then, so it is a clean refusal.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OperationalError as exc:
+            text = str(exc).lower()
+            if "database is locked" not in text and "lock timeout" not in text:
+                raise
+            raise Conflict(
+                "The ledger is busy with other postings; nothing was written, try again.", code="busy"
+            ) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 # --- Locations ----------------------------------------------------------------------------------
@@ -326,6 +353,7 @@ def _fmt(value: Decimal) -> str:
     return text
 
 
+@busy_is_conflict
 @transaction.atomic
 def post_move(
     *,
@@ -533,6 +561,7 @@ def receive(
     )
 
 
+@busy_is_conflict
 @transaction.atomic
 def issue(
     *,
@@ -695,6 +724,7 @@ def scrap(
     )
 
 
+@busy_is_conflict
 @transaction.atomic
 def reverse(*, actor: Any, move: StockMove, note: str = "", idempotency_key: str = "") -> StockMove:
     """Undo a move by the opposite move, linked to it. A move is reversed at most once."""
@@ -721,6 +751,7 @@ def reverse(*, actor: Any, move: StockMove, note: str = "", idempotency_key: str
 # --- Reservations ---------------------------------------------------------------------------------------
 
 
+@busy_is_conflict
 @transaction.atomic
 def reserve(
     *,
@@ -784,6 +815,7 @@ def _end_reservation(*, actor: Any, reservation: Reservation, to_state: str) -> 
     return result.obj  # type: ignore[return-value]
 
 
+@busy_is_conflict
 @transaction.atomic
 def release(*, actor: Any, reservation: Reservation) -> Reservation:
     """Let reserved stock go: it is available again."""
@@ -793,6 +825,7 @@ def release(*, actor: Any, reservation: Reservation) -> Reservation:
 # --- Cycle counts -------------------------------------------------------------------------------------------
 
 
+@busy_is_conflict
 @transaction.atomic
 def start_count(*, actor: Any, location: Location, items: list[Item] | None = None, note: str = "") -> CycleCount:
     """Open a count of a location with the books' quantities frozen as the expected ones.
@@ -895,6 +928,7 @@ def submit_count(*, actor: Any, count: CycleCount) -> CycleCount:
     return CycleCount.objects.get(pk=count.pk)
 
 
+@busy_is_conflict
 @transaction.atomic
 def post_count(*, actor: Any, count: CycleCount) -> CycleCount:
     """Post each line's variance as an adjustment; a variance above the threshold needs approval first.
