@@ -17,7 +17,11 @@ from shopfloor.core.api.serializers import StrictSerializerMixin, TenantModelSer
 from shopfloor.core.api.viewsets import TenantModelViewSet
 from shopfloor.workflows.api import WorkflowActionsMixin
 
-from . import selectors, services
+from . import (
+    document_api,  # noqa: F401  (registers the document resources)
+    selectors,
+    services,
+)
 from .models import QUANTITY, BomLine, BomVersion, Item, ItemUnitConversion, Unit, UnitCategory
 
 

@@ -7,4 +7,6 @@ class CatalogConfig(AppConfig):
     verbose_name = "Engineering data"
 
     def ready(self) -> None:
-        from . import defaults, handlers  # noqa: F401  (registers workflows; subscribes to core events)
+        # defaults: workflows; handlers: core events; document_services: the revision edit guard
+        # and the supersede-on-release effect.
+        from . import defaults, document_services, handlers  # noqa: F401

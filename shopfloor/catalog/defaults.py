@@ -42,3 +42,20 @@ register_default(
     ],
     description="Draft (edited) -> Released (used by production and planning; one per item) -> Obsolete.",
 )
+
+access.register_permission("catalog.release_documentrevision", "Release document revisions (drawings, specifications)")
+
+register_default(
+    "catalog.documentrevision",
+    "Document revision",
+    states=[
+        StateSpec("draft", "Draft", initial=True, colour="#6b7280"),
+        StateSpec("released", "Released", colour="#16a34a"),
+        StateSpec("superseded", "Superseded", final=True, colour="#374151"),
+    ],
+    transitions=[
+        TransitionSpec("draft", "released", "Release", permission="catalog.release_documentrevision"),
+        TransitionSpec("released", "superseded", "Supersede", permission="catalog.release_documentrevision"),
+    ],
+    description="Draft -> Released (frozen; releasing the next revision supersedes it) -> Superseded.",
+)

@@ -246,3 +246,96 @@ class BomLine(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.position}: {self.quantity} {self.unit} {self.component.number}"
+
+
+# --- Drawings and documents ------------------------------------------------------------------------
+
+
+class Document(TenantModel):
+    """A drawing, specification, work instruction or certificate: a number and its revisions."""
+
+    class Kind(models.TextChoices):
+        DRAWING = "drawing", "Drawing"
+        SPECIFICATION = "specification", "Specification"
+        WORK_INSTRUCTION = "work_instruction", "Work instruction"
+        CERTIFICATE = "certificate", "Certificate"
+        OTHER = "other", "Other"
+
+    number = models.CharField(max_length=40, editable=False)
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DRAWING)
+    description = models.TextField(blank=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="document_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+def revision_upload_path(revision: DocumentRevision, filename: str) -> str:
+    """Files live per organization and document; a random part keeps names unguessable and unique."""
+    import uuid
+    from pathlib import PurePosixPath
+
+    name = PurePosixPath(filename).name[-100:] or "file"
+    return f"documents/{revision.organization_id}/{revision.document_id}/{uuid.uuid4().hex}_{name}"
+
+
+class DocumentRevision(TenantModel):
+    """One revision of a document's file. Released and superseded revisions never change.
+
+    `sha256` is computed by the service while the upload is read, and checked again before
+    every download, so a file altered on disk is refused rather than served.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="revisions")
+    revision = models.CharField(max_length=16, help_text="Revision label, e.g. A, B, 02.")
+    file = models.FileField(upload_to=revision_upload_path, max_length=300)
+    original_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    content_type = models.CharField(max_length=100, editable=False)
+    uploaded_by = models.ForeignKey("core.User", null=True, on_delete=models.PROTECT, related_name="+", editable=False)
+    uploaded_at = models.DateTimeField(editable=False)
+    status = models.CharField(max_length=40, default="draft", editable=False, db_index=True)
+    notes = models.TextField(blank=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["document", "-uploaded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "revision"], name="document_revision_label_unique"),
+            models.UniqueConstraint(
+                fields=["document"], condition=Q(status="released"), name="document_one_released_revision"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.number} rev {self.revision}"
+
+
+class DocumentLink(TenantModel):
+    """A document attached to an item, a BOM version or an operation (by type and id).
+
+    A generic reference rather than foreign keys: the linked apps sit above the catalog, and
+    the service checks at write time that the target exists in the same organization.
+    """
+
+    TARGET_TYPES = ("catalog.item", "catalog.bomversion", "resources.operation")
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="links")
+    object_type = models.CharField(max_length=60, choices=[(t, t) for t in TARGET_TYPES])
+    object_id = models.PositiveBigIntegerField()
+
+    class Meta(TenantModel.Meta):
+        ordering = ["document", "object_type", "object_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "object_type", "object_id"], name="document_link_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.document.number} -> {self.object_type} #{self.object_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_bom
+from . import document_views, views, views_bom
 
 app_name = "catalog"
 
@@ -23,6 +23,25 @@ urlpatterns = [
         name="item-conversion-delete",
     ),
     path("items/<int:pk>/panels/<slug:key>/", views.ItemPanelView.as_view(), name="item-panel"),
+    # Drawings and documents (document_views)
+    path("documents/", document_views.DocumentListView.as_view(), name="document-list"),
+    path("documents/new/", document_views.DocumentCreateView.as_view(), name="document-create"),
+    path("documents/<int:pk>/", document_views.DocumentDetailView.as_view(), name="document-detail"),
+    path("documents/<int:pk>/edit/", document_views.DocumentUpdateView.as_view(), name="document-edit"),
+    path("documents/<int:pk>/upload/", document_views.RevisionUploadView.as_view(), name="document-upload"),
+    path("documents/<int:pk>/links/", document_views.LinkAddView.as_view(), name="document-link-add"),
+    path(
+        "documents/<int:pk>/links/<int:link_pk>/delete/",
+        document_views.LinkDeleteView.as_view(),
+        name="document-link-delete",
+    ),
+    path("document-revisions/<int:pk>/", document_views.RevisionDetailView.as_view(), name="revision-detail"),
+    path(
+        "document-revisions/<int:pk>/download/",
+        document_views.RevisionDownloadView.as_view(),
+        name="revision-download",
+    ),
+    path("document-revisions/<int:pk>/delete/", document_views.RevisionDeleteView.as_view(), name="revision-delete"),
     # Bills of materials (views_bom)
     path("items/<int:pk>/bom/", views_bom.BomVersionsView.as_view(), name="bom-versions"),
     path("items/<int:pk>/where-used/", views_bom.WhereUsedView.as_view(), name="bom-where-used"),

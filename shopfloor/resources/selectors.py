@@ -169,3 +169,24 @@ def hours_chart(hours: dict[dt.date, Decimal], width: int = 560, height: int = 1
             }
         )
     return {"width": width, "height": height, "bars": bars, "axis_y": height - 14, "top": top}
+
+
+def operation_documents(operation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Drawings and documents linked to each operation, with their released revision (two queries)."""
+    from shopfloor.catalog.models import DocumentLink, DocumentRevision
+
+    links = list(
+        DocumentLink.objects.filter(object_type="resources.operation", object_id__in=operation_ids).select_related(
+            "document"
+        )
+    )
+    released = {
+        r.document_id: r
+        for r in DocumentRevision.objects.filter(
+            document_id__in={link.document_id for link in links}, status="released"
+        )
+    }
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for link in links:
+        found[link.object_id].append({"document": link.document, "released": released.get(link.document_id)})
+    return dict(found)

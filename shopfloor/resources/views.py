@@ -431,6 +431,9 @@ class RoutingDetailView(ObjectDetailView):
         context = super().get_context_data(**kwargs)
         routing = self.get_object()
         operations = list(selectors.operations().filter(routing=routing).order_by("sequence"))
+        documents = selectors.operation_documents([op.pk for op in operations])
+        for op in operations:
+            op.documents = documents.get(op.pk, [])  # type: ignore[attr-defined]
         context["operations"] = operations
         draft = routing.status == "draft"
         context["editable"] = draft and _can(self.request, "resources.change_routing")

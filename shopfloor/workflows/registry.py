@@ -81,3 +81,27 @@ def guard(name: str, description: str) -> Callable[[Guard], Guard]:
         return func
 
     return decorator
+
+
+# In-transaction effects of entering a state, for rules that span records: releasing a document
+# revision supersedes the one released before it. They run inside the transition's transaction,
+# before the record's new state is saved, so both changes happen or neither does.
+Effect = Callable[[Any, Any], None]  # (record, actor)
+
+EFFECTS: dict[tuple[str, str], list[Effect]] = {}
+
+
+def on_enter(model: str, state: str) -> Callable[[Effect], Effect]:
+    """Register `func(record, actor)` to run whenever a `model` record enters `state`."""
+
+    def decorator(func: Effect) -> Effect:
+        effects = EFFECTS.setdefault((model, state), [])
+        if func not in effects:
+            effects.append(func)
+        return func
+
+    return decorator
+
+
+def effects_for(model: str, state: str) -> list[Effect]:
+    return list(EFFECTS.get((model, state), ()))

@@ -35,7 +35,7 @@ from .models import (
     WorkflowState,
     WorkflowTransition,
 )
-from .registry import DEFAULTS, GUARDS, DefinitionSpec
+from .registry import DEFAULTS, GUARDS, DefinitionSpec, effects_for
 
 # --- Definitions ------------------------------------------------------------------------------
 
@@ -432,6 +432,8 @@ def _apply(
     obj: models.Model, t: WorkflowTransition, actor: Any, comment: str, sig: Signature | None
 ) -> TransitionRecord:
     before = obj.status
+    for effect in effects_for(obj._meta.label_lower, t.target.key):
+        effect(obj, actor)
     obj.status = t.target.key
     obj.save(update_fields=["status", "updated_at"] if hasattr(obj, "updated_at") else ["status"])
     record = TransitionRecord.objects.create(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from shopfloor.core.tests.contract import Contract, unique
 
 from .factories import (
     BomLineFactory,
     BomVersionFactory,
+    DocumentFactory,
+    DocumentLinkFactory,
+    DocumentRevisionFactory,
     ItemFactory,
     ItemUnitConversionFactory,
     UnitCategoryFactory,
@@ -86,5 +91,36 @@ CONTRACTS: dict[str, Contract] = {
         },
     ),
 }
+
+CONTRACTS.update(
+    {
+        "catalog/documents": Contract(
+            factory=DocumentFactory,
+            payload=lambda: {"title": unique("Bit body drawing "), "kind": "drawing"},
+            update={"title": "Bit body drawing, matrix", "kind": "specification"},
+        ),
+        "catalog/document-revisions": Contract(
+            factory=DocumentRevisionFactory,
+            payload=lambda: {
+                "document": DocumentFactory().pk,
+                "revision": unique("R"),
+                "file": SimpleUploadedFile("body.pdf", b"%PDF-1.4 bit body", content_type="application/pdf"),
+            },
+            update={"notes": "Checked against the model"},
+            put=lambda rev: {"document": rev.document_id, "revision": rev.revision, "notes": "Put in full"},
+            note="create is a multipart upload; the file never changes afterwards",
+        ),
+        "catalog/document-links": Contract(
+            factory=DocumentLinkFactory,
+            payload=lambda: {
+                "document": DocumentFactory().pk,
+                "object_type": "catalog.item",
+                "object_id": ItemFactory().pk,
+            },
+            operations=frozenset({"list", "retrieve", "create", "delete"}),
+            note="a link is added or removed, never edited",
+        ),
+    }
+)
 
 NOT_EXPOSED: dict[str, str] = {}

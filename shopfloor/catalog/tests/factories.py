@@ -1,6 +1,19 @@
-import factory
+import hashlib
 
-from shopfloor.catalog.models import BomLine, BomVersion, Item, ItemUnitConversion, Unit, UnitCategory
+import factory
+from django.utils import timezone
+
+from shopfloor.catalog.models import (
+    BomLine,
+    BomVersion,
+    Document,
+    DocumentLink,
+    DocumentRevision,
+    Item,
+    ItemUnitConversion,
+    Unit,
+    UnitCategory,
+)
 from shopfloor.core.tests.factories import TenantFactory
 
 
@@ -59,3 +72,40 @@ class BomLineFactory(TenantFactory):
     component = factory.SubFactory(ItemFactory, organization=factory.SelfAttribute("..organization"))
     unit = factory.SelfAttribute("component.stock_unit")
     quantity = 1
+
+
+DRAWING_BYTES = b"%PDF-1.4\n% drawing of a PDC bit body, rev A\n"
+
+
+class DocumentFactory(TenantFactory):
+    class Meta:
+        model = Document
+
+    number = factory.Sequence(lambda n: f"DOC-T{n + 1:05d}")
+    title = factory.Sequence(lambda n: f"Bit body drawing {n}")
+    kind = Document.Kind.DRAWING
+
+
+class DocumentRevisionFactory(TenantFactory):
+    """A draft revision with a real stored file whose SHA-256 matches (as the upload service records)."""
+
+    class Meta:
+        model = DocumentRevision
+
+    document = factory.SubFactory(DocumentFactory, organization=factory.SelfAttribute("..organization"))
+    revision = factory.Sequence(lambda n: f"R{n}")
+    file = factory.django.FileField(data=DRAWING_BYTES, filename="drawing.pdf")
+    original_name = "drawing.pdf"
+    sha256 = hashlib.sha256(DRAWING_BYTES).hexdigest()
+    size = len(DRAWING_BYTES)
+    content_type = "application/pdf"
+    uploaded_at = factory.LazyFunction(timezone.now)
+
+
+class DocumentLinkFactory(TenantFactory):
+    class Meta:
+        model = DocumentLink
+
+    document = factory.SubFactory(DocumentFactory, organization=factory.SelfAttribute("..organization"))
+    object_type = "catalog.item"
+    object_id = factory.LazyAttribute(lambda o: ItemFactory(organization=o.organization).pk)

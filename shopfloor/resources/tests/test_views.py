@@ -277,3 +277,18 @@ def test_a_viewer_reads_but_cannot_edit(org, shop):
     assert response.status_code == 403
     with tenancy.use(org):
         assert not ShiftPattern.objects.filter(weekday=2).exists()
+
+
+def test_routing_page_shows_the_drawings_linked_to_each_operation(admin, shop, org, settings, tmp_path):
+    from shopfloor.catalog.tests.factories import DocumentFactory, DocumentLinkFactory, DocumentRevisionFactory
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    with tenancy.use(org):
+        drawing = DocumentFactory(title="Bit body")
+        DocumentRevisionFactory(document=drawing, revision="B", status="released")
+        DocumentLinkFactory(document=drawing, object_type="resources.operation", object_id=shop["operation"].pk)
+        sketch = DocumentFactory(title="Thread gauge")
+        DocumentLinkFactory(document=sketch, object_type="resources.operation", object_id=shop["operation"].pk)
+    page = admin.get(reverse("resources:routing-detail", args=[shop["routing"].pk])).content.decode()
+    assert f"{drawing.number} Bit body" in page and "rev B" in page
+    assert f"{sketch.number} Thread gauge" in page and "no released revision" in page
