@@ -15,6 +15,7 @@ NAVIGATION: list[tuple[str, str, str, str | None]] = [
     ("Operations", "Change requests", "workflows:changerequest-list", "workflows.view_changerequest"),
     ("Engineering", "Items", "catalog:item-list", "catalog.view_item"),
     ("Engineering", "Units", "catalog:unit-list", "catalog.view_unit"),
+    ("Engineering", "Documents", "catalog:document-list", "catalog.view_document"),
     ("Engineering", "Routings", "resources:routing-list", "resources.view_routing"),
     ("Resources", "Work centers", "resources:workcenter-list", "resources.view_workcenter"),
     ("Resources", "Machines", "resources:machine-list", "resources.view_machine"),
