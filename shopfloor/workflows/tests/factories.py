@@ -1,6 +1,7 @@
 import factory
 from django.utils import timezone
 
+from shopfloor.core import numbering
 from shopfloor.core.tests.factories import TenantFactory, UserFactory
 from shopfloor.workflows.models import (
     Approval,
@@ -18,7 +19,9 @@ class ChangeRequestFactory(TenantFactory):
     class Meta:
         model = ChangeRequest
 
-    number = factory.Sequence(lambda n: f"CR-{n + 1:06d}")
+    # From the numbering service, as the real thing: a sequence of its own would clash with the
+    # numbers the service issues to change requests created later in the same test.
+    number = factory.LazyFunction(lambda: numbering.next_number("change_request"))
     title = factory.Sequence(lambda n: f"Change {n}")
     description = "Replace the worn gauge ring on the bit breaker."
     owner = factory.SubFactory(UserFactory)
