@@ -1,0 +1,1 @@
+"""Partners: customers and their sites (rigs, wells), suppliers."""

@@ -1,0 +1,1 @@
+"""Production: work orders, operations, time, material issue, output, genealogy."""

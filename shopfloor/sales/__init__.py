@@ -1,0 +1,1 @@
+"""Sales: sales orders and available-to-promise."""
