@@ -74,6 +74,7 @@ class ItemSerializer(TenantModelSerializer):
             "minimum_stock",
             "maximum_stock",
             "standard_cost",
+            "inspect_on_receipt",
             "custom_fields",
             "created_at",
             "updated_at",

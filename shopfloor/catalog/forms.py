@@ -75,6 +75,7 @@ class ItemForm(CustomFieldsFormMixin, ServiceModelForm):
             "minimum_stock",
             "maximum_stock",
             "standard_cost",
+            "inspect_on_receipt",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 

@@ -116,6 +116,11 @@ class Item(TenantModel, CustomFieldsModel):
     maximum_stock = models.DecimalField(**QUANTITY, null=True, blank=True, validators=[MinValueValidator(0)])
     # Costing
     standard_cost = models.DecimalField(**MONEY, default=0, validators=[MinValueValidator(0)])
+    # Quality
+    inspect_on_receipt = models.BooleanField(
+        default=False,
+        help_text="Receipts go to quarantine until inspected (receiving inspection).",
+    )
 
     class Meta(TenantModel.Meta):
         ordering = ["number"]
