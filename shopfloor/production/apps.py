@@ -1,3 +1,5 @@
+"""Production: work orders, operations, time, material issue, output, genealogy."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,8 @@ class ProductionConfig(AppConfig):
     name = "shopfloor.production"
     label = "production"
     verbose_name = "Production"
+
+    def ready(self) -> None:
+        # defaults: workflow, guards, permissions, numbering; services: the workflow's on-enter
+        # effects (the BOM and routing snapshot at release).
+        from . import defaults, services  # noqa: F401

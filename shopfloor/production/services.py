@@ -1,0 +1,1108 @@
+"""Every write of production: work orders, job cards, time, material, output and genealogy.
+
+Rules kept here:
+- a work order's status moves only through the workflow engine; entering `released` copies the
+  BOM lines and routing operations onto the order (and opens sub-work orders for made
+  components), so later engineering changes never alter it;
+- an operation cannot complete more than it received (the previous operation's good quantity;
+  the first one receives the order quantity);
+- stock moves only through `inventory.services`, each production row pointing at its move, and
+  every write is one transaction: a refused backflush refuses the whole completion;
+- every consumed lot or serial is linked to every produced lot or serial of the order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import ROUND_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shopfloor.catalog.models import BomLine, BomVersion, Item, Unit
+from shopfloor.catalog.selectors import released_version
+from shopfloor.catalog.services import to_stock_units
+from shopfloor.core import access, audit, events, numbering, tenancy
+from shopfloor.core.errors import Conflict
+from shopfloor.core.models import Plant
+from shopfloor.inventory import selectors as inventory_selectors
+from shopfloor.inventory import services as inventory
+from shopfloor.inventory.models import Location, Lot, SerialNumber, StockMove
+from shopfloor.resources.models import Machine, Routing
+from shopfloor.workflows import services as workflow_services
+from shopfloor.workflows.registry import on_enter
+
+from .defaults import MODEL, RECEIVE_OUTPUT
+from .models import (
+    GenealogyLink,
+    MaterialIssue,
+    Operation,
+    TimeEntry,
+    WorkOrder,
+    WorkOrderMaterial,
+    WorkOrderOutput,
+)
+
+SIX = Decimal("0.000001")
+MINUTE_PLACES = Decimal("0.0001")
+ISSUABLE = ("released", "in_progress", "qc")
+RECEIVABLE = ("in_progress", "qc")
+EDITABLE = ("draft", "planned")
+
+
+def _quantity(value: Any, field: str = "quantity", *, allow_zero: bool = False) -> Decimal:
+    try:
+        q = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: [f"'{value}' is not a number."]}) from None
+    if not q.is_finite() or q < 0 or (q == 0 and not allow_zero):
+        raise ValidationError({field: ["Give a quantity above zero." if not allow_zero else "Give zero or more."]})
+    if q != q.quantize(SIX):
+        raise ValidationError({field: ["At most 6 decimals."]})
+    return q
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else format(value.normalize(), "f")
+
+
+def _source(work_order: WorkOrder) -> inventory.SourceDocument:
+    return inventory.SourceDocument("production.workorder", str(work_order.pk), work_order.number)
+
+
+def _locked(work_order: WorkOrder) -> WorkOrder:
+    return WorkOrder.objects.select_for_update().select_related("item", "plant").get(pk=work_order.pk)
+
+
+def _check_location(location: Location | None, plant: Plant, field: str) -> None:
+    if location is None:
+        return
+    if location.plant_id != plant.pk:
+        raise ValidationError({field: [f"{location.code} is not in plant {plant.code}."]})
+    if location.is_virtual:
+        raise ValidationError({field: [f"{location.code} is a virtual location; name a real one."]})
+
+
+# --- Work orders ---------------------------------------------------------------------------------
+
+
+def _serial_for_repair(actor: Any, item: Item, serial: Any) -> SerialNumber | None:
+    if serial is None or serial == "":
+        return None
+    if isinstance(serial, SerialNumber):
+        if serial.item_id != item.pk:
+            raise ValidationError({"serial": ["The serial number belongs to another item."]})
+        return serial
+    text = str(serial).strip()
+    found = SerialNumber.objects.filter(item=item, serial=text).first()
+    if found is not None:
+        return found
+    # A unit coming back from the field may never have been in this plant's books.
+    return inventory.create_serial_number(actor=actor, data={"item": item, "serial": text})
+
+
+@transaction.atomic
+def create_work_order(*, actor: Any, data: dict[str, Any]) -> WorkOrder:
+    """Open a work order (draft) for `quantity` of `item` at `plant` by `due_date`.
+
+    `data`: item, quantity, plant, due_date; optional unit (converted to the stock unit),
+    kind ("production" | "repair"), serial (repair of a serial-numbered product: a
+    SerialNumber or its text), parent, sales_order_line, bom_version, routing (default: the
+    item's released ones now; copied onto the order at release), planned_start,
+    issue_location, output_location, notes.
+    """
+    data = dict(data)
+    plant: Plant | None = data.get("plant")
+    item: Item | None = data.get("item")
+    errors: dict[str, list[str]] = {}
+    if plant is None:
+        errors["plant"] = ["Name the plant."]
+    if item is None:
+        errors["item"] = ["Name the item to make."]
+    if not data.get("due_date"):
+        errors["due_date"] = ["Give the due date."]
+    if errors:
+        raise ValidationError(errors)
+    assert plant is not None and item is not None
+    access.require(actor, "production.add_workorder", plant=plant)
+    unit: Unit = data.get("unit") or item.stock_unit
+    entered = _quantity(data.get("quantity"))
+    quantity = entered if unit.pk == item.stock_unit_id else to_stock_units(entered, unit, item)
+    if quantity <= 0:
+        raise ValidationError({"quantity": ["The quantity is zero in the item's stock unit."]})
+    kind = data.get("kind") or WorkOrder.Kind.PRODUCTION
+    if kind not in WorkOrder.Kind.values:
+        raise ValidationError({"kind": [f"'{kind}' is not a kind of work order."]})
+    serial = _serial_for_repair(actor, item, data.get("serial"))
+    if kind == WorkOrder.Kind.REPAIR and item.tracking == Item.Tracking.SERIAL:
+        if serial is None:
+            raise ValidationError({"serial": [f"{item.number} is serial-numbered: name the unit to repair."]})
+        if quantity != 1:
+            raise ValidationError({"quantity": ["A repair of a serial-numbered unit is quantity 1."]})
+    elif serial is not None and kind != WorkOrder.Kind.REPAIR:
+        raise ValidationError({"serial": ["Only repair orders name a serial number."]})
+    bom_version: BomVersion | None = data.get("bom_version")
+    routing: Routing | None = data.get("routing")
+    if bom_version is not None and (bom_version.item_id != item.pk or bom_version.status != "released"):
+        raise ValidationError({"bom_version": [f"Choose a released BOM version of {item.number}."]})
+    if routing is not None and (routing.item_id != item.pk or routing.status != "released"):
+        raise ValidationError({"routing": [f"Choose a released routing of {item.number}."]})
+    if kind == WorkOrder.Kind.PRODUCTION:
+        bom_version = bom_version or released_version(item)
+        routing = routing or Routing.objects.filter(item=item, status="released").first()
+    _check_location(data.get("issue_location"), plant, "issue_location")
+    _check_location(data.get("output_location"), plant, "output_location")
+    parent: WorkOrder | None = data.get("parent")
+    if parent is not None and parent.status in ("completed", "cancelled"):
+        raise ValidationError({"parent": [f"{parent.number} is {parent.status}."]})
+    fields: dict[str, Any] = {
+        "plant": plant,
+        "item": item,
+        "quantity": quantity,
+        "unit": item.stock_unit,
+        "due_date": data["due_date"],
+        "planned_start": data.get("planned_start"),
+        "kind": kind,
+        "serial": serial,
+        "parent": parent,
+        "bom_version": bom_version,
+        "routing": routing,
+        "issue_location": data.get("issue_location"),
+        "output_location": data.get("output_location"),
+        "notes": data.get("notes", "") or "",
+    }
+    if data.get("sales_order_line") is not None:
+        if not any(f.name == "sales_order_line" for f in WorkOrder._meta.get_fields()):
+            raise ValidationError({"sales_order_line": ["Sales orders are not installed."]})
+        fields["sales_order_line"] = data["sales_order_line"]
+    if fields["planned_start"] and fields["planned_start"] > fields["due_date"]:
+        raise ValidationError({"planned_start": ["The planned start is after the due date."]})
+    work_order = WorkOrder(
+        organization=tenancy.require_organization(),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        number=numbering.next_number("work_order"),
+        status=workflow_services.initial_state(WorkOrder),
+        **fields,
+    )
+    work_order.save()
+    audit.record(actor, work_order, action="create", changes=audit.diff({}, audit.snapshot(work_order)))
+    events.emit(
+        "production.workorder.created",
+        {"id": work_order.pk, "number": work_order.number, "item": item.pk, "kind": kind},
+    )
+    return work_order
+
+
+UPDATABLE = ("quantity", "due_date", "planned_start", "notes", "issue_location", "output_location")
+
+
+@transaction.atomic
+def update_work_order(*, actor: Any, work_order: WorkOrder, data: dict[str, Any]) -> WorkOrder:
+    """Change quantities, dates, locations and notes; quantity only before release."""
+    access.require(actor, "production.change_workorder", plant=work_order.plant)
+    wo = _locked(work_order)
+    before = audit.snapshot(wo)
+    for name, value in data.items():
+        if name not in UPDATABLE:
+            raise ValidationError({name: ["This field cannot be changed on a work order."]})
+        if name == "quantity":
+            q = _quantity(value)
+            if q != wo.quantity and wo.status not in EDITABLE:
+                raise Conflict(f"{wo.number} is {wo.status}: the quantity is fixed once released.")
+            value = q
+        if name in ("issue_location", "output_location"):
+            _check_location(value, wo.plant, name)
+        setattr(wo, name, value)
+    if wo.status in ("completed", "cancelled"):
+        raise Conflict(f"{wo.number} is {wo.status} and can no longer change.")
+    if wo.planned_start and wo.planned_start > wo.due_date:
+        raise ValidationError({"planned_start": ["The planned start is after the due date."]})
+    wo.save()
+    changes = audit.diff(before, audit.snapshot(wo))
+    if changes:
+        audit.record(actor, wo, action="update", changes=changes)
+        events.emit("production.workorder.updated", {"id": wo.pk, "fields": sorted(changes)})
+    return wo
+
+
+def transition_work_order(*, actor: Any, work_order: WorkOrder, to_state: str, comment: str = "") -> WorkOrder:
+    """Move the order through its workflow (permission, guards and effects by the engine)."""
+    result = workflow_services.transition(work_order, to_state, actor, comment=comment)
+    work_order.refresh_from_db()
+    return result.obj  # type: ignore[return-value]
+
+
+def plan_work_order(*, actor: Any, work_order: WorkOrder) -> WorkOrder:
+    return transition_work_order(actor=actor, work_order=work_order, to_state="planned")
+
+
+def release_work_order(*, actor: Any, work_order: WorkOrder, comment: str = "") -> WorkOrder:
+    """Release to the floor: copies BOM and routing onto the order (see `_on_released`)."""
+    return transition_work_order(actor=actor, work_order=work_order, to_state="released", comment=comment)
+
+
+def complete_work_order(*, actor: Any, work_order: WorkOrder, comment: str = "") -> WorkOrder:
+    """Refused (409) while an operation is open or a required component is not issued."""
+    return transition_work_order(actor=actor, work_order=work_order, to_state="completed", comment=comment)
+
+
+def _effective(line: BomLine, on: date) -> bool:
+    return (line.effective_from is None or line.effective_from <= on) and (
+        line.effective_to is None or line.effective_to >= on
+    )
+
+
+def _bom_rows(version: BomVersion, per: Decimal, on: date, depth: int = 0) -> list[dict[str, Any]]:
+    """The version's lines in stock units per unit made, phantoms exploded into their components."""
+    rows: list[dict[str, Any]] = []
+    lines = BomLine.objects.filter(version=version).select_related("component", "unit", "component__stock_unit")
+    for line in lines.order_by("position", "id"):
+        if not _effective(line, on):
+            continue
+        per_unit = to_stock_units(line.quantity, line.unit, line.component) * per
+        if line.scrap_factor:
+            per_unit = per_unit / (1 - line.scrap_factor)
+        if line.is_phantom and depth < 10:
+            phantom = released_version(line.component)
+            if phantom is not None:
+                rows += _bom_rows(phantom, per_unit, on, depth + 1)
+                continue
+        rows.append({"line": line, "quantity_per": per_unit})
+    return rows
+
+
+@on_enter(MODEL, "released")
+def _on_released(work_order: WorkOrder, actor: Any) -> None:
+    """Snapshot the BOM and routing onto the order the first time it is released."""
+    if work_order.released_at is not None:
+        return
+    now = timezone.now()
+    on = work_order.planned_start or timezone.localdate()
+    bom = work_order.bom_version
+    routing = work_order.routing
+    if work_order.kind == WorkOrder.Kind.PRODUCTION:
+        bom = bom or released_version(work_order.item)
+        routing = routing or Routing.objects.filter(item=work_order.item, status="released").first()
+    operations: list[Operation] = []
+    if routing is not None:
+        for op in routing.operations.prefetch_related("eligible_machines").order_by("sequence"):
+            copy = Operation.objects.create(
+                organization_id=work_order.organization_id,
+                work_order=work_order,
+                sequence=op.sequence,
+                description=op.description,
+                work_center=op.work_center,
+                setup_time_minutes=op.setup_time_minutes,
+                run_time_per_unit_minutes=op.run_time_per_unit_minutes,
+                required_skill=op.required_skill,
+                work_instructions=op.work_instructions,
+                source_operation_id=op.pk,
+            )
+            copy.eligible_machines.set(op.eligible_machines.all())
+            operations.append(copy)
+    last_op = operations[-1] if operations else None
+    if bom is not None:
+        for n, row in enumerate(_bom_rows(bom, Decimal(1), on), start=1):
+            line: BomLine = row["line"]
+            component = line.component
+            required = (row["quantity_per"] * work_order.quantity).quantize(SIX, rounding=ROUND_UP)
+            material = WorkOrderMaterial.objects.create(
+                organization_id=work_order.organization_id,
+                work_order=work_order,
+                position=n * 10,
+                component=component,
+                quantity_per=row["quantity_per"].quantize(SIX, rounding=ROUND_UP),
+                scrap_factor=line.scrap_factor,
+                required_quantity=required,
+                backflush=component.item_type == Item.Type.CONSUMABLE and component.tracking != Item.Tracking.SERIAL,
+                operation=last_op,
+                issue_location=work_order.issue_location,
+                unit_cost=component.standard_cost,
+                source_bom_line_id=line.pk,
+            )
+            if component.make_or_buy == Item.MakeOrBuy.MAKE and released_version(component) is not None:
+                lead = timedelta(days=work_order.item.manufacturing_lead_time_days or 0)
+                due = max(work_order.due_date - lead, timezone.localdate())
+                child = create_work_order(
+                    actor=actor,
+                    data={
+                        "item": component,
+                        "quantity": required,
+                        "plant": work_order.plant,
+                        "due_date": due,
+                        "parent": work_order,
+                        "issue_location": work_order.issue_location,
+                        "output_location": work_order.issue_location,
+                        "notes": f"Component of {work_order.number}",
+                    },
+                )
+                WorkOrderMaterial.objects.filter(pk=material.pk).update(sub_work_order=child)
+    WorkOrder.objects.filter(pk=work_order.pk).update(released_at=now, bom_version=bom, routing=routing, updated_at=now)
+    work_order.released_at, work_order.bom_version, work_order.routing = now, bom, routing
+    audit.record(
+        actor,
+        work_order,
+        action="action",
+        reason="BOM and routing copied at release",
+        changes={
+            "bom_version": [None, bom.pk if bom else None],
+            "routing": [None, routing.pk if routing else None],
+            "operations": [0, len(operations)],
+            "materials": [0, work_order.materials.count()],
+        },
+    )
+    events.emit("production.workorder.released", {"id": work_order.pk, "number": work_order.number})
+
+
+@on_enter(MODEL, "in_progress")
+def _on_started(work_order: WorkOrder, actor: Any) -> None:
+    if work_order.started_at is None:
+        now = timezone.now()
+        WorkOrder.objects.filter(pk=work_order.pk).update(started_at=now)
+        work_order.started_at = now
+        events.emit("production.workorder.started", {"id": work_order.pk, "number": work_order.number})
+
+
+@on_enter(MODEL, "completed")
+def _on_completed(work_order: WorkOrder, actor: Any) -> None:
+    now = timezone.now()
+    WorkOrder.objects.filter(pk=work_order.pk).update(completed_at=now)
+    work_order.completed_at = now
+    events.emit(
+        "production.workorder.completed",
+        {"id": work_order.pk, "number": work_order.number, "received": str(work_order.received_quantity)},
+    )
+
+
+@on_enter(MODEL, "cancelled")
+def _on_cancelled(work_order: WorkOrder, actor: Any) -> None:
+    events.emit("production.workorder.cancelled", {"id": work_order.pk, "number": work_order.number})
+
+
+@transaction.atomic
+def update_material(*, actor: Any, material: WorkOrderMaterial, data: dict[str, Any]) -> WorkOrderMaterial:
+    """Set a material line's backflush flag, consuming operation or pick location."""
+    wo = material.work_order
+    access.require(actor, "production.change_workorder", plant=wo.plant)
+    if wo.status in ("completed", "cancelled"):
+        raise Conflict(f"{wo.number} is {wo.status}.")
+    line = WorkOrderMaterial.objects.select_for_update().select_related("component").get(pk=material.pk)
+    before = audit.snapshot(line)
+    for name, value in data.items():
+        if name not in ("backflush", "operation", "issue_location"):
+            raise ValidationError({name: ["This field cannot be changed on a material line."]})
+        if name == "operation" and value is not None and value.work_order_id != wo.pk:
+            raise ValidationError({"operation": ["The operation belongs to another work order."]})
+        if name == "issue_location":
+            _check_location(value, wo.plant, name)
+        setattr(line, name, value)
+    if line.backflush and line.component.tracking == Item.Tracking.SERIAL:
+        raise ValidationError({"backflush": ["Serial-numbered components are issued by serial, not backflushed."]})
+    line.save()
+    changes = audit.diff(before, audit.snapshot(line))
+    if changes:
+        audit.record(actor, line, action="update", changes=changes)
+    return line
+
+
+# --- Operations (job cards) and time ----------------------------------------------------------------
+
+
+def _locked_operation(operation: Operation) -> Operation:
+    return (
+        Operation.objects.select_for_update()
+        .select_related("work_order", "work_order__plant", "work_center")
+        .get(pk=operation.pk)
+    )
+
+
+def _open_time(op: Operation, actor: Any, now: Any) -> None:
+    rate = op.work_center.cost_rate_per_hour
+    user = op.operator or (actor if getattr(actor, "is_authenticated", False) else None)
+    TimeEntry.objects.create(
+        organization_id=op.organization_id,
+        work_order_id=op.work_order_id,
+        operation=op,
+        kind=TimeEntry.Kind.LABOUR,
+        user=user,
+        started_at=now,
+        rate_per_hour=rate,
+    )
+    if op.machine_id is not None:
+        TimeEntry.objects.create(
+            organization_id=op.organization_id,
+            work_order_id=op.work_order_id,
+            operation=op,
+            kind=TimeEntry.Kind.MACHINE,
+            machine_id=op.machine_id,
+            started_at=now,
+            rate_per_hour=rate,
+        )
+
+
+def _close_time(op: Operation, now: Any) -> None:
+    for entry in TimeEntry.objects.select_for_update().filter(operation=op, ended_at__isnull=True):
+        end = max(now, entry.started_at)
+        entry.ended_at = end
+        entry.minutes = Decimal((end - entry.started_at).total_seconds() / 60).quantize(MINUTE_PLACES)
+        entry.save(update_fields=["ended_at", "minutes", "updated_at"])
+
+
+def _check_machine(op: Operation, machine: Machine | None) -> None:
+    if machine is None:
+        return
+    eligible = list(op.eligible_machines.values_list("pk", flat=True))
+    if eligible and machine.pk not in eligible:
+        raise ValidationError({"machine": [f"{machine.code} is not an eligible machine of this operation."]})
+    if not eligible and machine.work_center_id != op.work_center_id:
+        raise ValidationError({"machine": [f"{machine.code} is not in work center {op.work_center.code}."]})
+    if machine.status != "available":
+        raise Conflict(f"Machine {machine.code} is {machine.status}.", code="machine_unavailable")
+
+
+@transaction.atomic
+def start_operation(
+    *, actor: Any, operation: Operation, machine: Machine | None = None, operator: Any = None
+) -> Operation:
+    """Start a pending job card: the operator's labour clock (and the machine's) starts.
+
+    Starting the first job card of a released order puts the order in progress.
+    """
+    op = _locked_operation(operation)
+    wo = op.work_order
+    access.require(actor, "production.change_operation", plant=wo.plant)
+    if wo.status not in ("released", "in_progress"):
+        raise Conflict(f"{wo.number} is {wo.status}: job cards start once it is released.")
+    if op.status != Operation.Status.PENDING:
+        raise Conflict(f"Operation {op.sequence} is {op.get_status_display().lower()}; only a pending one starts.")
+    _check_machine(op, machine)
+    now = timezone.now()
+    op.status = Operation.Status.IN_PROGRESS
+    op.operator = operator or (actor if getattr(actor, "is_authenticated", False) else None)
+    op.machine = machine
+    op.started_at = now
+    op.save(update_fields=["status", "operator", "machine", "started_at", "updated_at"])
+    _open_time(op, actor, now)
+    if wo.status == "released":
+        workflow_services.transition(wo, "in_progress", actor, comment=f"Operation {op.sequence} started.")
+    audit.record(actor, op, action="action", reason="start", changes={"status": ["pending", "in_progress"]})
+    events.emit("production.operation.started", {"id": op.pk, "work_order": wo.pk, "sequence": op.sequence})
+    return op
+
+
+@transaction.atomic
+def pause_operation(*, actor: Any, operation: Operation, note: str = "") -> Operation:
+    """Stop the clocks of a running job card (a break, waiting for material)."""
+    op = _locked_operation(operation)
+    access.require(actor, "production.change_operation", plant=op.work_order.plant)
+    if op.status != Operation.Status.IN_PROGRESS:
+        raise Conflict(f"Operation {op.sequence} is not running.")
+    _close_time(op, timezone.now())
+    op.status = Operation.Status.PAUSED
+    op.save(update_fields=["status", "updated_at"])
+    audit.record(actor, op, action="action", reason=note or "pause", changes={"status": ["in_progress", "paused"]})
+    events.emit("production.operation.paused", {"id": op.pk, "work_order": op.work_order_id})
+    return op
+
+
+@transaction.atomic
+def resume_operation(*, actor: Any, operation: Operation) -> Operation:
+    """Restart the clocks of a paused job card."""
+    op = _locked_operation(operation)
+    access.require(actor, "production.change_operation", plant=op.work_order.plant)
+    if op.status != Operation.Status.PAUSED:
+        raise Conflict(f"Operation {op.sequence} is not paused.")
+    if op.work_order.status != "in_progress":
+        raise Conflict(f"{op.work_order.number} is {op.work_order.status}.")
+    op.status = Operation.Status.IN_PROGRESS
+    op.save(update_fields=["status", "updated_at"])
+    _open_time(op, actor, timezone.now())
+    audit.record(actor, op, action="action", reason="resume", changes={"status": ["paused", "in_progress"]})
+    events.emit("production.operation.resumed", {"id": op.pk, "work_order": op.work_order_id})
+    return op
+
+
+def received_quantity(op: Operation) -> Decimal:
+    """What reached this operation: the order quantity for the first, else the previous one's good output."""
+    previous = (
+        Operation.objects.filter(work_order_id=op.work_order_id, sequence__lt=op.sequence).order_by("-sequence").first()
+    )
+    if previous is None:
+        return op.work_order.quantity
+    return previous.good_quantity
+
+
+@transaction.atomic
+def complete_operation(
+    *,
+    actor: Any,
+    operation: Operation,
+    good_quantity: Any,
+    scrap_quantity: Any = 0,
+    scrap_reason: str = "",
+    note: str = "",
+) -> Operation:
+    """Finish a job card with its good and scrap quantities; backflushes its flagged material.
+
+    Refuses (400) more than the operation received and scrap without a reason; a backflush
+    that finds too little stock refuses the whole completion (409).
+    """
+    op = _locked_operation(operation)
+    wo = op.work_order
+    access.require(actor, "production.change_operation", plant=wo.plant)
+    if op.status not in (Operation.Status.IN_PROGRESS, Operation.Status.PAUSED):
+        raise Conflict(f"Operation {op.sequence} is {op.get_status_display().lower()}; start it first.")
+    if wo.status != "in_progress":
+        raise Conflict(f"{wo.number} is {wo.status}.")
+    good = _quantity(good_quantity, "good_quantity", allow_zero=True)
+    scrap = _quantity(scrap_quantity or 0, "scrap_quantity", allow_zero=True)
+    if good + scrap == 0:
+        raise ValidationError({"good_quantity": ["Report the good or scrapped quantity."]})
+    received = received_quantity(op)
+    if good + scrap > received:
+        raise ValidationError(
+            {
+                "good_quantity": [
+                    f"Operation {op.sequence} received {_fmt(received)}; it cannot complete "
+                    f"{_fmt(good + scrap)} (good {_fmt(good)} + scrap {_fmt(scrap)})."
+                ]
+            }
+        )
+    if scrap > 0 and scrap_reason not in Operation.ScrapReason.values:
+        raise ValidationError({"scrap_reason": ["Scrap needs a reason code."]})
+    if scrap == 0:
+        scrap_reason = ""
+    now = timezone.now()
+    _close_time(op, now)
+    op.status = Operation.Status.COMPLETED
+    op.good_quantity, op.scrap_quantity, op.scrap_reason = good, scrap, scrap_reason
+    op.completed_at = now
+    op.save(update_fields=["status", "good_quantity", "scrap_quantity", "scrap_reason", "completed_at", "updated_at"])
+    _backflush(actor, op, good + scrap)
+    audit.record(
+        actor,
+        op,
+        action="action",
+        reason=note or "complete",
+        changes={
+            "status": ["in_progress", "completed"],
+            "good_quantity": ["0", str(good)],
+            "scrap_quantity": ["0", str(scrap)],
+            "scrap_reason": ["", scrap_reason],
+        },
+    )
+    events.emit(
+        "production.operation.completed",
+        {"id": op.pk, "work_order": wo.pk, "sequence": op.sequence, "good": str(good), "scrap": str(scrap)},
+    )
+    return op
+
+
+def _backflush(actor: Any, op: Operation, processed: Decimal) -> None:
+    """Issue the lines flagged backflush that this operation consumes, FEFO from their location."""
+    wo = op.work_order
+    last = Operation.objects.filter(work_order=wo).order_by("-sequence").first()
+    lines = WorkOrderMaterial.objects.select_for_update().filter(work_order=wo, backflush=True)
+    lines = (
+        lines.filter(Q(operation=op) | Q(operation__isnull=True))
+        if last and last.pk == op.pk
+        else lines.filter(operation=op)
+    )
+    for line in lines.select_related("component", "issue_location").order_by("position", "id"):
+        share = (line.required_quantity * processed / wo.quantity).quantize(SIX, rounding=ROUND_UP)
+        need = min(share, max(line.required_quantity - line.issued_quantity, Decimal(0)))
+        if need <= 0:
+            continue
+        location = line.issue_location or wo.issue_location
+        if location is None:
+            raise ValidationError(
+                {"issue_location": [f"{line.component.number} is backflushed but has no location to issue from."]}
+            )
+        picks = inventory_selectors.fefo(item=line.component, location=location, quantity=need)
+        found = sum((p.get("take", Decimal(0)) for p in picks), Decimal(0))
+        if found < need:
+            raise Conflict(
+                f"Backflush of {line.component.number}: only {_fmt(found)} of {_fmt(need)} "
+                f"{line.component.stock_unit} available at {location.code}.",
+                code="insufficient_stock",
+            )
+        for pick in picks:
+            if pick.get("take", 0) > 0:
+                _post_issue(
+                    actor=actor,
+                    wo=wo,
+                    line=line,
+                    quantity=pick["take"],
+                    location=pick["location"],
+                    lot=pick["lot"],
+                    serial=None,
+                    operation=op,
+                    kind=MaterialIssue.Kind.BACKFLUSH,
+                )
+
+
+# --- Material -------------------------------------------------------------------------------------
+
+
+def _post_issue(
+    *,
+    actor: Any,
+    wo: WorkOrder,
+    line: WorkOrderMaterial,
+    quantity: Decimal,
+    location: Location,
+    lot: Lot | None,
+    serial: SerialNumber | None,
+    operation: Operation | None,
+    kind: str,
+    idempotency_key: str = "",
+) -> MaterialIssue:
+    move = inventory.issue(
+        actor=actor,
+        item=line.component,
+        quantity=quantity,
+        location=location,
+        lot=lot,
+        serial=serial,
+        source=_source(wo),
+        reason_code=kind,
+        idempotency_key=idempotency_key,
+    )
+    existing = MaterialIssue.objects.filter(move=move).first()
+    if existing is not None:  # a retried Idempotency-Key: the move was already recorded
+        return existing
+    record = MaterialIssue.objects.create(
+        organization_id=wo.organization_id,
+        work_order=wo,
+        material=line,
+        operation=operation,
+        kind=kind,
+        item=line.component,
+        lot=move.lot,
+        serial=serial,
+        location=location,
+        quantity=move.quantity,
+        unit_cost=line.unit_cost,
+        move=move,
+    )
+    WorkOrderMaterial.objects.filter(pk=line.pk).update(issued_quantity=line.issued_quantity + move.quantity)
+    line.issued_quantity += move.quantity
+    _link_consumed(wo, [(line.component_id, move.lot_id, serial.pk if serial else None)])
+    audit.record(
+        actor,
+        record,
+        action="create",
+        changes={
+            "kind": [None, kind],
+            "item": [None, line.component.number],
+            "quantity": [None, str(move.quantity)],
+            "lot": [None, move.lot.number if move.lot else None],
+            "serial": [None, serial.serial if serial else None],
+            "location": [None, location.code],
+        },
+    )
+    events.emit(
+        "production.material.issued",
+        {"id": record.pk, "work_order": wo.pk, "item": line.component_id, "quantity": str(move.quantity), "kind": kind},
+    )
+    return record
+
+
+def _material_line(wo: WorkOrder, material: WorkOrderMaterial | None, item: Item | None) -> WorkOrderMaterial:
+    if material is not None:
+        if material.work_order_id != wo.pk:
+            raise ValidationError({"material": ["The material line belongs to another work order."]})
+        return WorkOrderMaterial.objects.select_for_update().select_related("component").get(pk=material.pk)
+    if item is None:
+        raise ValidationError({"material": ["Name the material line (or the item) to issue."]})
+    line = (
+        WorkOrderMaterial.objects.select_for_update()
+        .select_related("component")
+        .filter(work_order=wo, component=item)
+        .order_by("position", "id")
+        .first()
+    )
+    if line is None:
+        raise ValidationError({"item": [f"{item.number} is not on the material list of {wo.number}."]})
+    return line
+
+
+def _serial_of(item: Item, serial: Any) -> SerialNumber | None:
+    if serial is None or serial == "":
+        return None
+    if isinstance(serial, SerialNumber):
+        if serial.item_id != item.pk:
+            raise ValidationError({"serial": ["The serial number belongs to another item."]})
+        return serial
+    found = SerialNumber.objects.filter(item=item, serial=str(serial).strip()).first()
+    if found is None:
+        raise ValidationError({"serial": [f"{item.number} has no serial number '{serial}'."]})
+    return found
+
+
+@transaction.atomic
+def issue_material(
+    *,
+    actor: Any,
+    work_order: WorkOrder,
+    quantity: Any,
+    location: Location,
+    material: WorkOrderMaterial | None = None,
+    item: Item | None = None,
+    lot: Lot | None = None,
+    serial: Any = None,
+    operation: Operation | None = None,
+    idempotency_key: str = "",
+) -> MaterialIssue:
+    """Issue a component of the order's material list from a location (by lot or serial).
+
+    An empty location, a lot that is not there or belongs to another item, is refused by the
+    ledger (409 / 400) and nothing is recorded.
+    """
+    wo = _locked(work_order)
+    access.require(actor, "production.add_materialissue", plant=wo.plant)
+    if idempotency_key:
+        move = StockMove.objects.filter(idempotency_key=idempotency_key).first()
+        done = MaterialIssue.objects.filter(move=move).first() if move else None
+        if done is not None:
+            return done
+    if wo.status not in ISSUABLE:
+        raise Conflict(f"{wo.number} is {wo.status}: material is issued to released orders.")
+    line = _material_line(wo, material, item)
+    _check_location(location, wo.plant, "location")
+    q = _quantity(quantity)
+    if operation is not None and operation.work_order_id != wo.pk:
+        raise ValidationError({"operation": ["The operation belongs to another work order."]})
+    if lot is not None and lot.item_id != line.component_id:
+        raise ValidationError({"lot": [f"Lot {lot.number} is not a lot of {line.component.number}."]})
+    serial_obj = _serial_of(line.component, serial)
+    return _post_issue(
+        actor=actor,
+        wo=wo,
+        line=line,
+        quantity=q,
+        location=location,
+        lot=lot,
+        serial=serial_obj,
+        operation=operation,
+        kind=MaterialIssue.Kind.ISSUE,
+        idempotency_key=idempotency_key,
+    )
+
+
+def net_issued(wo: WorkOrder, line: WorkOrderMaterial, lot: Lot | None, serial: SerialNumber | None) -> Decimal:
+    total = Decimal(0)
+    for rec in MaterialIssue.objects.filter(work_order=wo, material=line, lot=lot, serial=serial):
+        total += rec.signed_quantity
+    return total
+
+
+@transaction.atomic
+def return_material(
+    *,
+    actor: Any,
+    work_order: WorkOrder,
+    quantity: Any,
+    location: Location,
+    material: WorkOrderMaterial | None = None,
+    item: Item | None = None,
+    lot: Lot | None = None,
+    serial: Any = None,
+    idempotency_key: str = "",
+) -> MaterialIssue:
+    """Bring unused material back to stock: at most what was issued of that lot or serial (400)."""
+    wo = _locked(work_order)
+    access.require(actor, "production.add_materialissue", plant=wo.plant)
+    if idempotency_key:
+        move = StockMove.objects.filter(idempotency_key=idempotency_key).first()
+        done = MaterialIssue.objects.filter(move=move).first() if move else None
+        if done is not None:
+            return done
+    if wo.status not in ISSUABLE:
+        raise Conflict(f"{wo.number} is {wo.status}: returns are booked while the order is open.")
+    line = _material_line(wo, material, item)
+    _check_location(location, wo.plant, "location")
+    q = _quantity(quantity)
+    serial_obj = _serial_of(line.component, serial)
+    if serial_obj is not None and lot is None:
+        lot = serial_obj.lot
+    issued = net_issued(wo, line, lot, serial_obj)
+    if q > issued:
+        what = f" lot {lot.number}" if lot else (f" serial {serial_obj.serial}" if serial_obj else "")
+        raise ValidationError(
+            {"quantity": [f"Only {_fmt(issued)} of {line.component.number}{what} is issued to {wo.number}."]}
+        )
+    move = inventory.post_move(
+        actor=actor,
+        item=line.component,
+        quantity=q,
+        lot=lot,
+        serial=serial_obj,
+        from_location=inventory.virtual_location(location.plant_id, Location.Type.PRODUCTION),
+        to_location=location,
+        kind=StockMove.Kind.ISSUE,
+        reason_code="return",
+        note=f"Returned from {wo.number}",
+        source=_source(wo),
+        idempotency_key=idempotency_key,
+    )
+    record = MaterialIssue.objects.create(
+        organization_id=wo.organization_id,
+        work_order=wo,
+        material=line,
+        kind=MaterialIssue.Kind.RETURN,
+        item=line.component,
+        lot=lot,
+        serial=serial_obj,
+        location=location,
+        quantity=q,
+        unit_cost=line.unit_cost,
+        move=move,
+    )
+    WorkOrderMaterial.objects.filter(pk=line.pk).update(issued_quantity=line.issued_quantity - q)
+    audit.record(
+        actor,
+        record,
+        action="create",
+        changes={"kind": [None, "return"], "item": [None, line.component.number], "quantity": [None, str(q)]},
+    )
+    events.emit(
+        "production.material.returned",
+        {"id": record.pk, "work_order": wo.pk, "item": line.component_id, "quantity": str(q)},
+    )
+    return record
+
+
+# --- Output and genealogy ---------------------------------------------------------------------------
+
+
+def _compact(number: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", number)
+
+
+def receivable_quantity(wo: WorkOrder) -> Decimal:
+    """What may still be received: the last operation's good output (or the order quantity) minus receipts."""
+    last = Operation.objects.filter(work_order=wo).order_by("-sequence").first()
+    ceiling = last.good_quantity if last is not None else wo.quantity
+    return max(ceiling - wo.received_quantity, Decimal(0))
+
+
+def _next_lot_number(wo: WorkOrder) -> str:
+    base = f"L-{_compact(wo.number)}-"
+    n = WorkOrderOutput.objects.filter(work_order=wo).exclude(lot=None).values("lot").distinct().count() + 1
+    while Lot.objects.filter(item=wo.item, number=f"{base}{n:02d}").exists():
+        n += 1
+    return f"{base}{n:02d}"
+
+
+def _new_serials(wo: WorkOrder, count: int) -> list[str]:
+    base = f"SN-{_compact(wo.number)}-"
+    n = WorkOrderOutput.objects.filter(work_order=wo).exclude(serial=None).count() + 1
+    out: list[str] = []
+    while len(out) < count:
+        text = f"{base}{n:03d}"
+        if not SerialNumber.objects.filter(item=wo.item, serial=text).exists():
+            out.append(text)
+        n += 1
+    return out
+
+
+@transaction.atomic
+def receive_output(
+    *,
+    actor: Any,
+    work_order: WorkOrder,
+    quantity: Any,
+    location: Location | None = None,
+    lot_number: str = "",
+    serials: Iterable[str] | None = None,
+    idempotency_key: str = "",
+) -> list[WorkOrderOutput]:
+    """Receive good product into stock with a lot or serials per the item's tracking.
+
+    Lots are numbered `L-WO000123-01`, serials `SN-WO000123-001` unless given. A serial that
+    already exists is a 409; more than the last operation's good output is a 400. A repair
+    order receives back the unit it repairs.
+    """
+    wo = _locked(work_order)
+    access.require(actor, RECEIVE_OUTPUT, plant=wo.plant)
+    if idempotency_key:
+        found = list(WorkOrderOutput.objects.filter(work_order=wo, move__idempotency_key__startswith=idempotency_key))
+        if found:
+            return found
+    if wo.status not in RECEIVABLE:
+        raise Conflict(f"{wo.number} is {wo.status}: output is received while it is in progress or in QC.")
+    location = location or wo.output_location
+    if location is None:
+        raise ValidationError({"location": ["Name the location to receive into."]})
+    _check_location(location, wo.plant, "location")
+    q = _quantity(quantity)
+    open_q = receivable_quantity(wo)
+    if q > open_q:
+        raise ValidationError({"quantity": [f"Only {_fmt(open_q)} of {wo.item.number} is ready to receive."]})
+    item = wo.item
+    production = inventory.virtual_location(location.plant_id, Location.Type.PRODUCTION)
+    outputs: list[WorkOrderOutput] = []
+
+    def post(n: int, qty: Decimal, lot: Lot | None, serial: SerialNumber | None) -> None:
+        move = inventory.post_move(
+            actor=actor,
+            item=item,
+            quantity=qty,
+            lot=lot,
+            serial=serial,
+            from_location=production,
+            to_location=location,
+            kind=StockMove.Kind.RECEIVE,
+            reason_code="production",
+            note=f"Output of {wo.number}",
+            source=_source(wo),
+            idempotency_key=f"{idempotency_key}#{n}" if idempotency_key else "",
+        )
+        outputs.append(
+            WorkOrderOutput.objects.create(
+                organization_id=wo.organization_id,
+                work_order=wo,
+                item=item,
+                lot=move.lot,
+                serial=serial,
+                location=location,
+                quantity=move.quantity,
+                move=move,
+            )
+        )
+
+    if item.tracking == Item.Tracking.SERIAL:
+        if q != q.to_integral():
+            raise ValidationError({"quantity": ["Serial-numbered output is received in whole units."]})
+        count = int(q)
+        if wo.kind == WorkOrder.Kind.REPAIR and wo.serial_id is not None:
+            if count != 1 or (serials and list(serials) != [wo.serial.serial]):
+                raise ValidationError({"serials": [f"A repair order returns its own unit {wo.serial.serial}."]})
+            post(1, Decimal(1), wo.serial.lot, wo.serial)
+        else:
+            texts = [s.strip() for s in (serials or []) if s and s.strip()]
+            if texts and len(texts) != count:
+                raise ValidationError({"serials": [f"Give {count} serial numbers (one per unit)."]})
+            if len(set(texts)) != len(texts):
+                raise ValidationError({"serials": ["A serial number is given twice."]})
+            texts = texts or _new_serials(wo, count)
+            taken = list(SerialNumber.objects.filter(item=item, serial__in=texts).values_list("serial", flat=True))
+            if taken:
+                raise Conflict(
+                    f"Serial number {', '.join(sorted(taken))} of {item.number} already exists.", code="serial_exists"
+                )
+            lot = None
+            if lot_number.strip():
+                lot = inventory.lot_for_receipt(
+                    actor=actor, item=item, number=lot_number, manufactured_on=timezone.localdate()
+                )
+            for n, text in enumerate(texts, start=1):
+                serial = inventory.create_serial_number(actor=actor, data={"item": item, "serial": text, "lot": lot})
+                post(n, Decimal(1), lot, serial)
+    elif item.tracking == Item.Tracking.LOT:
+        number = lot_number.strip() or _next_lot_number(wo)
+        existing = Lot.objects.filter(item=item, number=number).first()
+        if existing is not None and not WorkOrderOutput.objects.filter(work_order=wo, lot=existing).exists():
+            raise Conflict(f"Lot {number} of {item.number} already exists.", code="lot_exists")
+        lot = existing or inventory.lot_for_receipt(
+            actor=actor, item=item, number=number, manufactured_on=timezone.localdate()
+        )
+        post(1, q, lot, None)
+    else:
+        if lot_number.strip() or serials:
+            raise ValidationError({"lot_number": [f"{item.number} is not tracked by lot or serial."]})
+        post(1, q, None, None)
+
+    WorkOrder.objects.filter(pk=wo.pk).update(received_quantity=wo.received_quantity + q, updated_at=timezone.now())
+    work_order.received_quantity = wo.received_quantity + q
+    _link_produced(wo, [(item.pk, o.lot_id, o.serial_id) for o in outputs])
+    audit.record(
+        actor,
+        wo,
+        action="action",
+        reason="output received",
+        changes={
+            "received_quantity": [str(wo.received_quantity), str(wo.received_quantity + q)],
+            "lots": [None, sorted({o.lot.number for o in outputs if o.lot})],
+            "serials": [None, [o.serial.serial for o in outputs if o.serial]],
+            "location": [None, location.code],
+        },
+    )
+    events.emit(
+        "production.output.received",
+        {"work_order": wo.pk, "item": item.pk, "quantity": str(q), "outputs": [o.pk for o in outputs]},
+    )
+    return outputs
+
+
+Traced = tuple[int, int | None, int | None]  # item, lot, serial
+
+
+def _consumed_of(wo: WorkOrder) -> list[Traced]:
+    rows = (
+        MaterialIssue.objects.filter(work_order=wo)
+        .filter(Q(lot__isnull=False) | Q(serial__isnull=False))
+        .exclude(kind=MaterialIssue.Kind.RETURN)
+        .values_list("item_id", "lot_id", "serial_id")
+        .distinct()
+    )
+    return list(rows)
+
+
+def _produced_of(wo: WorkOrder) -> list[Traced]:
+    rows = (
+        WorkOrderOutput.objects.filter(work_order=wo)
+        .filter(Q(lot__isnull=False) | Q(serial__isnull=False))
+        .values_list("item_id", "lot_id", "serial_id")
+        .distinct()
+    )
+    return list(rows)
+
+
+def _link(wo: WorkOrder, consumed: list[Traced], produced: list[Traced]) -> None:
+    existing = set(
+        GenealogyLink.objects.filter(work_order=wo).values_list(
+            "consumed_lot_id", "consumed_serial_id", "produced_lot_id", "produced_serial_id"
+        )
+    )
+    new = []
+    for c_item, c_lot, c_serial in consumed:
+        if c_lot is None and c_serial is None:
+            continue
+        for p_item, p_lot, p_serial in produced:
+            if p_lot is None and p_serial is None:
+                continue
+            key = (c_lot, c_serial, p_lot, p_serial)
+            if key in existing:
+                continue
+            existing.add(key)
+            new.append(
+                GenealogyLink(
+                    organization_id=wo.organization_id,
+                    work_order=wo,
+                    consumed_item_id=c_item,
+                    consumed_lot_id=c_lot,
+                    consumed_serial_id=c_serial,
+                    produced_item_id=p_item,
+                    produced_lot_id=p_lot,
+                    produced_serial_id=p_serial,
+                )
+            )
+    GenealogyLink.objects.bulk_create(new)
+
+
+def _link_consumed(wo: WorkOrder, consumed: list[Traced]) -> None:
+    """Material issued after output was received still traces to it."""
+    produced = _produced_of(wo)
+    if produced:
+        _link(wo, consumed, produced)
+
+
+def _link_produced(wo: WorkOrder, produced: list[Traced]) -> None:
+    _link(wo, _consumed_of(wo), produced)
