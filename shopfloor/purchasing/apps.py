@@ -5,3 +5,6 @@ class PurchasingConfig(AppConfig):
     name = "shopfloor.purchasing"
     label = "purchasing"
     verbose_name = "Purchasing"
+
+    def ready(self) -> None:
+        from . import defaults  # noqa: F401  (workflow, guards, permissions, numbering)
