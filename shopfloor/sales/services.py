@@ -383,7 +383,8 @@ def ship_line(
     """
     order = SalesOrder.objects.select_for_update().select_related("plant").get(pk=line.order_id)
     access.require(actor, SHIP, plant=order.plant)
-    if idempotency_key and StockMove.objects.filter(idempotency_key=f"{idempotency_key}:1").exists():
+    move_key = f"so-line:{line.pk}:{idempotency_key}" if idempotency_key else ""
+    if move_key and StockMove.objects.filter(idempotency_key=f"{move_key}:1").exists():
         return selectors.lines().get(pk=line.pk)
     if order.status not in selectors.SHIPPABLE_STATUSES:
         raise Conflict(f"{order.number} is {order.status}: only a confirmed order ships.")
@@ -441,7 +442,7 @@ def ship_line(
             reason_code="shipment",
             note=(note or f"Shipment of {line} to {order.customer.number}")[:500],
             source=_source(line),
-            idempotency_key=f"{idempotency_key}:{n}" if idempotency_key else "",
+            idempotency_key=f"{move_key}:{n}" if move_key else "",
         )
 
     before = line.shipped_quantity
@@ -510,7 +511,7 @@ def ship_order(*, actor: Any, order: SalesOrder, idempotency_key: str = "") -> S
                 location=first.location,
                 lot=first.lot,
                 serials=serials,
-                idempotency_key=f"{idempotency_key}:{line.pk}:{index}" if idempotency_key else "",
+                idempotency_key=f"{idempotency_key}:{index}" if idempotency_key else "",
             )
             shipped_any = True
     if not shipped_any:
