@@ -335,8 +335,19 @@ def return_from_field(
     """
     access.require(actor, "field.return_fieldasset", plant=asset.plant)
     asset = _lock(asset)
-    cleaned = iadc.clean(asset.bit_type, grade)
-    target = _real_location(asset, location)
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    target: Location | None = None
+    try:
+        cleaned = iadc.clean(asset.bit_type, grade)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        target = _real_location(asset, location, field="to_location")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors or target is None:
+        raise ValidationError(errors)
     _expect(asset, "in_field", doing="returned")
     assignment = _open_assignment(asset)
     serial = SerialNumber.objects.get(pk=asset.serial_id)
