@@ -28,6 +28,7 @@ NAVIGATION: list[tuple[str, str, str, str | None]] = [
     ("Inventory", "Balances", "inventory:balances", "inventory.view_stockbalance"),
     ("Inventory", "Ledger", "inventory:ledger", "inventory.view_stockmove"),
     ("Inventory", "Locations", "inventory:location-tree", "inventory.view_location"),
+    ("Sales", "Sales orders", "sales:order-list", "sales.view_salesorder"),
     ("Administration", "Organization", "web:organization", "core.view_organization"),
     ("Administration", "Members", "web:member-list", "core.view_membership"),
     ("Administration", "Roles", "web:role-list", "core.view_role"),
