@@ -6,9 +6,24 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from shopfloor.catalog.models import QUANTITY
 from shopfloor.inventory import selectors as inventory_selectors
 from shopfloor.inventory.models import Lot, SerialNumber
 
@@ -29,11 +44,19 @@ def work_orders() -> QuerySet[WorkOrder]:
                 default=Value(False),
                 output_field=BooleanField(),
             ),
-            operations_total=Count("operations", distinct=True),
-            operations_done=Count("operations", filter=Q(operations__status="completed"), distinct=True),
+            operations_total=Coalesce(Subquery(_ops.annotate(n=Count("id")).values("n")), 0),
+            operations_done=Coalesce(Subquery(_ops.filter(status="completed").annotate(n=Count("id")).values("n")), 0),
+            processed_quantity=Coalesce(
+                Subquery(_ops.annotate(q=Sum(F("good_quantity") + F("scrap_quantity"))).values("q")),
+                Value(Decimal(0), output_field=DecimalField(**QUANTITY)),
+                output_field=DecimalField(**QUANTITY),
+            ),
         )
         .order_by("-id")
     )
+
+
+_ops = Operation.objects.filter(work_order=OuterRef("pk")).order_by().values("work_order")
 
 
 def operations() -> QuerySet[Operation]:
@@ -78,14 +101,18 @@ def is_late(work_order: WorkOrder) -> bool:
 
 def progress(work_order: WorkOrder) -> int:
     """Percent done: quantity processed over all operations, else output received over ordered."""
-    ops = list(work_order.operations.all())
     if work_order.status == "completed":
         return 100
-    if not ops:
+    if hasattr(work_order, "processed_quantity"):  # annotated by work_orders(): no query per row
+        count, done = work_order.operations_total, work_order.processed_quantity
+    else:
+        ops = list(work_order.operations.all())
+        count = len(ops)
+        done = sum((o.good_quantity + o.scrap_quantity for o in ops), Decimal(0))
+    if not count:
         return int(min(work_order.received_quantity / work_order.quantity * 100, Decimal(100)))
-    planned = work_order.quantity * len(ops)
-    done = sum((min(o.good_quantity + o.scrap_quantity, work_order.quantity) for o in ops), Decimal(0))
-    return int(min(done / planned * 100, Decimal(100)))
+    # Each operation processes at most what it received, never more than the order quantity.
+    return int(min(Decimal(done) / (work_order.quantity * count) * 100, Decimal(100)))
 
 
 def pick_list(work_order: WorkOrder) -> list[dict[str, Any]]:
