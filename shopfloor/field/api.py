@@ -144,7 +144,16 @@ class DullGradeSerializer(TenantModelSerializer):
 class FieldRepairSerializer(TenantModelSerializer):
     class Meta:
         model = FieldRepair
-        fields = ["id", "asset", "dull_grade", "work_order_number", "started_at", "completed_at", "note"]
+        fields = [
+            "id",
+            "asset",
+            "dull_grade",
+            "work_order",
+            "work_order_number",
+            "started_at",
+            "completed_at",
+            "note",
+        ]
         read_only_fields = fields
 
 

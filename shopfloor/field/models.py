@@ -210,6 +210,15 @@ class FieldRepair(TenantModel):
     dull_grade = models.ForeignKey(
         DullGrade, null=True, blank=True, on_delete=models.PROTECT, related_name="repairs", editable=False
     )
+    work_order = models.ForeignKey(
+        "production.WorkOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="field_repairs",
+        editable=False,
+        help_text="The repair work order (kind repair, for the asset's serial).",
+    )
     work_order_number = models.CharField(max_length=30, blank=True, editable=False)
     started_at = models.DateTimeField(default=timezone.now, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)

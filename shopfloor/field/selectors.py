@@ -36,7 +36,7 @@ def dull_grades() -> QuerySet[DullGrade]:
 
 
 def repairs() -> QuerySet[FieldRepair]:
-    return FieldRepair.objects.select_related("asset", "dull_grade")
+    return FieldRepair.objects.select_related("asset", "dull_grade", "work_order")
 
 
 def moves_of(asset: FieldAsset) -> QuerySet[StockMove]:

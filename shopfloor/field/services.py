@@ -40,6 +40,8 @@ STATE_LABELS = {
 
 # A repair without a due date given is due this many days after the return is sent to the shop.
 REPAIR_DAYS = 14
+# A repair work order in one of these states is finished (done, or called off).
+REPAIR_DONE_STATES = ("completed", "cancelled")
 
 SHIP_REASON = "field-ship"
 RETURN_REASON = "field-return"
@@ -541,6 +543,7 @@ def start_repair(*, actor: Any, asset: FieldAsset, due_date: date | None = None,
         created_by=_actor_or_none(actor),
         asset=asset,
         dull_grade=grade,
+        work_order=work_order,
         work_order_number=getattr(work_order, "number", "") or "",
         note=note,
     )
@@ -569,6 +572,13 @@ def back_in_stock(
     access.require(actor, "field.receive_fieldasset", plant=asset.plant)
     asset = _lock(asset)
     _expect(asset, "returned", "under_repair", doing="put back in stock")
+    repair = asset.repairs.select_for_update().select_related("work_order").filter(completed_at__isnull=True).first()
+    if repair is not None and repair.work_order is not None and repair.work_order.status not in REPAIR_DONE_STATES:
+        raise Conflict(
+            f"Repair work order {repair.work_order.number} is {repair.work_order.status}; "
+            "the bit goes back in stock when it is completed (or cancelled).",
+            code="repair_open",
+        )
     serial = SerialNumber.objects.select_related("location").get(pk=asset.serial_id)
     target = _real_location(asset, location) if location is not None else None
     if serial.location is None:
@@ -602,7 +612,6 @@ def back_in_stock(
             note=note,
             idempotency_key=idempotency_key,
         )
-    repair = asset.repairs.select_for_update().filter(completed_at__isnull=True).first()
     if repair is not None:
         now = timezone.now()
         FieldRepair.objects.filter(pk=repair.pk).update(completed_at=now, updated_at=now)

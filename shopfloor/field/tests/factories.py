@@ -101,6 +101,17 @@ def walk(state: str, organization: Any = None, asset: FieldAsset | None = None, 
         return made
 
 
+def finish_repair(repair: FieldRepair, actor: Any = None) -> Any:
+    """Work the repair work order through production's services to Completed."""
+    from shopfloor.production import services as production
+
+    actor = actor or _actor()
+    work_order = repair.work_order
+    for state in ("planned", "released", "in_progress", "completed"):
+        work_order = production.transition_work_order(actor=actor, work_order=work_order, to_state=state)
+    return work_order
+
+
 # model -> (the state to walk an asset to, the key of what `walk` made to return)
 _WALKS: dict[type, tuple[str, str]] = {
     Assignment: ("assigned", "assignment"),

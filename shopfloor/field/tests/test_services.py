@@ -18,7 +18,7 @@ from shopfloor.partners.tests.factories import RigFactory, WellFactory
 from shopfloor.workflows import services as workflow
 from shopfloor.workflows.models import TransitionRecord
 
-from .factories import GOOD_GRADE, FieldAssetFactory, walk
+from .factories import GOOD_GRADE, FieldAssetFactory, finish_repair, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -262,7 +262,7 @@ def test_starting_a_repair_opens_a_repair_work_order_with_the_grading(tenant, ad
     made = walk("under_repair")
     repair = made["repair"]
     assert FieldAsset.objects.get(pk=made["asset"].pk).status == "under_repair"
-    work_order = WorkOrder.objects.get(number=repair.work_order_number)
+    work_order = WorkOrder.objects.get(pk=repair.work_order_id, number=repair.work_order_number)
     assert (work_order.kind, work_order.serial_id, work_order.quantity) == ("repair", made["asset"].serial_id, 1)
     assert "1-2-WT-S-X-I-CT-TD" in work_order.notes
     assert repair.dull_grade_id == made["dull_grade"].pk
@@ -275,8 +275,18 @@ def test_a_bit_that_was_not_returned_is_not_sent_to_repair(tenant, admin_user):
     assert not FieldRepair.objects.exists()
 
 
+def test_a_bit_stays_under_repair_while_its_work_order_is_open(tenant, admin_user):
+    made = walk("under_repair")
+    with pytest.raises(Conflict) as exc:
+        services.back_in_stock(actor=admin_user, asset=made["asset"])
+    assert f"Repair work order {made['repair'].work_order_number} is draft" in exc.value.message
+    assert FieldAsset.objects.get(pk=made["asset"].pk).status == "under_repair"
+    assert FieldRepair.objects.get(pk=made["repair"].pk).completed_at is None
+
+
 def test_a_repaired_bit_goes_back_in_stock_and_closes_the_repair(tenant, admin_user):
     made = walk("under_repair")
+    finish_repair(made["repair"], admin_user)
     other_shelf = LocationFactory(plant=made["asset"].plant)
     asset = services.back_in_stock(actor=admin_user, asset=made["asset"], location=other_shelf)
     assert asset.status == "in_stock"
@@ -347,6 +357,7 @@ def test_creating_an_asset_registers_a_new_serial_once(tenant, admin_user, org):
 
 def test_the_life_of_a_serial_holds_everything_in_order(tenant, admin_user):
     made = walk("under_repair")
+    finish_repair(made["repair"], admin_user)
     asset = services.back_in_stock(actor=admin_user, asset=made["asset"])
     life = selectors.life(asset)
     assert [m.reason_code for m in life.moves] == ["field-receipt", "field-ship", "field-return"]
