@@ -12,7 +12,9 @@ def customers() -> QuerySet[Customer]:
 
 
 def customers_with_sites() -> QuerySet[Customer]:
-    return Customer.objects.annotate(rig_count=Count("rigs", distinct=True), well_count=Count("wells", distinct=True))
+    return Customer.objects.annotate(
+        rig_count=Count("rigs", distinct=True), well_count=Count("wells", distinct=True)
+    ).order_by("number")
 
 
 def suppliers() -> QuerySet[Supplier]:
