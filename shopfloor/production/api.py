@@ -38,7 +38,7 @@ from .models import (
 
 # --- Serializers ----------------------------------------------------------------------------------
 
-IMMUTABLE = ("item", "plant", "kind", "parent", "bom_version", "routing", "serial_number", "unit")
+IMMUTABLE = ("item", "plant", "kind", "parent", "sales_order_line", "bom_version", "routing", "serial_number", "unit")
 
 
 class WorkOrderSerializer(TenantModelSerializer):
@@ -69,6 +69,7 @@ class WorkOrderSerializer(TenantModelSerializer):
             "due_date",
             "planned_start",
             "parent",
+            "sales_order_line",
             "serial",
             "serial_number",
             "serial_text",

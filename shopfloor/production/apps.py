@@ -10,5 +10,5 @@ class ProductionConfig(AppConfig):
 
     def ready(self) -> None:
         # defaults: workflow, guards, permissions, numbering; services: the workflow's on-enter
-        # effects (the BOM and routing snapshot at release).
-        from . import defaults, services  # noqa: F401
+        # effects (the BOM and routing snapshot at release); handlers: the ATP supply source.
+        from . import defaults, handlers, services  # noqa: F401

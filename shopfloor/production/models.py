@@ -46,6 +46,14 @@ class WorkOrder(PlantModel):
         related_name="children",
         help_text="The work order this one makes a component for.",
     )
+    sales_order_line = models.ForeignKey(
+        "sales.SalesOrderLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
+        help_text="The customer order line this order makes for.",
+    )
     serial = models.ForeignKey(
         "inventory.SerialNumber",
         null=True,

@@ -117,6 +117,19 @@ def create_work_order(*, actor: Any, data: dict[str, Any]) -> WorkOrder:
     issue_location, output_location, notes.
     """
     data = dict(data)
+    line = data.get("sales_order_line")
+    if line is not None:
+        # Made for a customer line: what, how much and by when default to the line's.
+        data.setdefault("item", line.item)
+        data.setdefault("plant", line.order.plant)
+        data.setdefault("due_date", line.due_date)
+        if data.get("quantity") in (None, ""):
+            data["quantity"] = line.unreserved_quantity or line.open_quantity
+            data["unit"] = None
+        if data["item"] is not None and data["item"].pk != line.item_id:
+            raise ValidationError({"sales_order_line": ["The sales order line is for another item."]})
+        if line.status not in line.OPEN_STATUSES:
+            raise ValidationError({"sales_order_line": [f"Line {line} is {line.status}."]})
     plant: Plant | None = data.get("plant")
     item: Item | None = data.get("item")
     errors: dict[str, list[str]] = {}
@@ -176,10 +189,10 @@ def create_work_order(*, actor: Any, data: dict[str, Any]) -> WorkOrder:
         "output_location": data.get("output_location"),
         "notes": data.get("notes", "") or "",
     }
-    if data.get("sales_order_line") is not None:
-        if not any(f.name == "sales_order_line" for f in WorkOrder._meta.get_fields()):
-            raise ValidationError({"sales_order_line": ["Sales orders are not installed."]})
-        fields["sales_order_line"] = data["sales_order_line"]
+    if line is not None:
+        if line.order.plant_id != plant.pk:
+            raise ValidationError({"plant": [f"{line.order} ships from another plant."]})
+        fields["sales_order_line"] = line
     if fields["planned_start"] and fields["planned_start"] > fields["due_date"]:
         raise ValidationError({"planned_start": ["The planned start is after the due date."]})
     work_order = WorkOrder(
@@ -196,6 +209,23 @@ def create_work_order(*, actor: Any, data: dict[str, Any]) -> WorkOrder:
         {"id": work_order.pk, "number": work_order.number, "item": item.pk, "kind": kind},
     )
     return work_order
+
+
+@transaction.atomic
+def create_work_orders_for_sales_order(*, actor: Any, order: Any) -> list[WorkOrder]:
+    """One work order per open line of made items that stock does not cover (and none covers yet)."""
+    made: list[WorkOrder] = []
+    for line in order.lines.select_related("item", "order").order_by("position"):
+        if line.item.make_or_buy != Item.MakeOrBuy.MAKE or line.status not in line.OPEN_STATUSES:
+            continue
+        covered = sum(
+            (wo.quantity for wo in WorkOrder.objects.filter(sales_order_line=line).exclude(status="cancelled")),
+            Decimal(0),
+        )
+        missing = line.unreserved_quantity - covered
+        if missing > 0:
+            made.append(create_work_order(actor=actor, data={"sales_order_line": line, "quantity": missing}))
+    return made
 
 
 UPDATABLE = ("quantity", "due_date", "planned_start", "notes", "issue_location", "output_location")

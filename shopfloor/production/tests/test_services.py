@@ -462,3 +462,28 @@ def test_late_orders_are_flagged(tenant, admin_user):
     flags = {wo.pk: wo.is_late for wo in selectors.work_orders()}
     assert flags[late.pk] is True
     assert flags[on_time.pk] is False
+
+
+# --- Sales orders --------------------------------------------------------------------------------
+
+
+def test_work_order_from_a_sales_order_line_takes_its_item_quantity_and_date(tenant, admin_user):
+    from shopfloor.sales.tests.factories import confirmed_order
+
+    product = ItemFactory(status="active", make_or_buy="make")
+    order = confirmed_order(item=product, quantity=6)
+    line = order.lines.get()
+    (wo,) = services.create_work_orders_for_sales_order(actor=admin_user, order=order)
+    assert (wo.item, wo.quantity, wo.due_date, wo.plant) == (product, D(6), line.due_date, order.plant)
+    assert wo.sales_order_line == line
+    # Already covered: a second call opens nothing more.
+    assert services.create_work_orders_for_sales_order(actor=admin_user, order=order) == []
+
+
+def test_open_work_orders_are_supply_for_available_to_promise(tenant, admin_user):
+    from shopfloor.sales.atp import expected_receipts
+
+    wo = WorkOrderFactory(quantity=D(7))
+    assert expected_receipts(item=wo.item, plant=wo.plant) == []  # a draft promises nothing
+    services.plan_work_order(actor=admin_user, work_order=wo)
+    assert expected_receipts(item=wo.item, plant=wo.plant) == [(max(wo.due_date, timezone.localdate()), D(7))]
