@@ -63,8 +63,11 @@ LINE_FIELDS = [
 LINE_READ_ONLY = ["stock_quantity", "reserved_quantity", "shipped_quantity", "status"]
 
 
-class OrderLineNestedSerializer(StrictSerializerMixin, _LineFieldsMixin, serializers.ModelSerializer):
+class SalesOrderLineNestedSerializer(StrictSerializerMixin, _LineFieldsMixin, serializers.ModelSerializer):
     """A line inside its order: given with the order on creation, shown with it afterwards."""
+
+    # A plain string here: the line status enum is documented once, on SalesOrderLine.
+    status = serializers.CharField(read_only=True)
 
     class Meta:
         model = SalesOrderLine
@@ -87,7 +90,7 @@ class SalesOrderLineSerializer(_LineFieldsMixin, TenantModelSerializer):
 class SalesOrderSerializer(TenantModelSerializer):
     customer_number = serializers.CharField(source="customer.number", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
-    lines = OrderLineNestedSerializer(
+    lines = SalesOrderLineNestedSerializer(
         many=True, required=False, help_text="Lines created with the order; afterwards through /sales/order-lines/."
     )
     total_amount = serializers.SerializerMethodField()
@@ -126,15 +129,15 @@ class SalesOrderSerializer(TenantModelSerializer):
         return value
 
 
-class CommentInput(StrictSerializerMixin, serializers.Serializer):
+class SalesCommentInput(StrictSerializerMixin, serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ReasonInput(StrictSerializerMixin, serializers.Serializer):
+class SalesReasonInput(StrictSerializerMixin, serializers.Serializer):
     comment = serializers.CharField(max_length=2000, help_text="Why (kept in the order's history).")
 
 
-class ShipLineInput(StrictSerializerMixin, serializers.Serializer):
+class SalesShipLineInput(StrictSerializerMixin, serializers.Serializer):
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all(), help_text="Where it ships from.")
     quantity = serializers.DecimalField(**QUANTITY, help_text="In the item's stock unit.")
     lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all(), required=False, allow_null=True)
@@ -147,7 +150,7 @@ class ShipLineInput(StrictSerializerMixin, serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class PromiseSerializer(serializers.Serializer):
+class SalesPromiseSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     position = serializers.IntegerField()
     item = serializers.IntegerField()
@@ -225,35 +228,35 @@ class SalesOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
         body.is_valid(raise_exception=True)
         return body.validated_data.get("comment", "")
 
-    @extend_schema(request=CommentInput, responses={200: SalesOrderSerializer})
+    @extend_schema(request=SalesCommentInput, responses={200: SalesOrderSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: Any = None) -> Response:
         """Confirm the order: reserve free stock for each line; the rest stays open for production (409 when
         the order has no lines or an item is not active)."""
         order = self.get_object()
-        return self._answer(services.confirm(actor=request.user, order=order, comment=self._comment(CommentInput)))
+        return self._answer(services.confirm(actor=request.user, order=order, comment=self._comment(SalesCommentInput)))
 
-    @extend_schema(request=CommentInput, responses={200: SalesOrderSerializer})
+    @extend_schema(request=SalesCommentInput, responses={200: SalesOrderSerializer})
     @action(detail=True, methods=["post"], url_path="start-production", url_name="start-production")
     def start_production(self, request: Request, pk: Any = None) -> Response:
         """Mark a confirmed order as in production."""
         order = self.get_object()
-        comment = self._comment(CommentInput)
+        comment = self._comment(SalesCommentInput)
         return self._answer(services.start_production(actor=request.user, order=order, comment=comment))
 
-    @extend_schema(request=ReasonInput, responses={200: SalesOrderSerializer})
+    @extend_schema(request=SalesReasonInput, responses={200: SalesOrderSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: Any = None) -> Response:
         """Cancel an order nothing of which has shipped (a comment says why); reservations are released."""
         order = self.get_object()
-        return self._answer(services.cancel(actor=request.user, order=order, comment=self._comment(ReasonInput)))
+        return self._answer(services.cancel(actor=request.user, order=order, comment=self._comment(SalesReasonInput)))
 
-    @extend_schema(request=CommentInput, responses={200: SalesOrderSerializer})
+    @extend_schema(request=SalesCommentInput, responses={200: SalesOrderSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: Any = None) -> Response:
         """Close a shipped order, or close a partially shipped one short (a comment says why)."""
         order = self.get_object()
-        return self._answer(services.close(actor=request.user, order=order, comment=self._comment(CommentInput)))
+        return self._answer(services.close(actor=request.user, order=order, comment=self._comment(SalesCommentInput)))
 
     @extend_schema(request=None, responses={200: SalesOrderSerializer})
     @action(detail=True, methods=["post"])
@@ -262,14 +265,14 @@ class SalesOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
         order = self.get_object()
         return self._answer(services.ship_order(actor=request.user, order=order, idempotency_key=_key(request)))
 
-    @extend_schema(responses={200: PromiseSerializer(many=True)})
+    @extend_schema(responses={200: SalesPromiseSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def atp(self, request: Request, pk: Any = None) -> Response:
         """Available-to-promise date of each line: reserved stock, free stock, expected receipts, lead time."""
         order = self.get_object()
         promises = atp.for_order(order)
         rows = [_promise(line, promises[line.pk]) for line in selectors.lines_of(order)]
-        return Response(PromiseSerializer(rows, many=True).data)
+        return Response(SalesPromiseSerializer(rows, many=True).data)
 
 
 class SalesOrderLineViewSet(TenantModelViewSet):
@@ -299,13 +302,13 @@ class SalesOrderLineViewSet(TenantModelViewSet):
     def perform_destroy(self, instance: SalesOrderLine) -> None:
         services.delete_line(actor=self.request.user, line=instance)
 
-    @extend_schema(request=ShipLineInput, responses={200: SalesOrderLineSerializer})
+    @extend_schema(request=SalesShipLineInput, responses={200: SalesOrderLineSerializer})
     @action(detail=True, methods=["post"])
     def ship(self, request: Request, pk: Any = None) -> Response:
         """Ship a quantity of the line from a location: the line's reservation there is consumed first.
         400 when it is more than is left on the line, 409 when the stock is not there."""
         line = self.get_object()
-        body = ShipLineInput(data=request.data)
+        body = SalesShipLineInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         serials = []
@@ -326,12 +329,12 @@ class SalesOrderLineViewSet(TenantModelViewSet):
         )
         return Response(SalesOrderLineSerializer(line).data)
 
-    @extend_schema(responses={200: PromiseSerializer})
+    @extend_schema(responses={200: SalesPromiseSerializer})
     @action(detail=True, methods=["get"])
     def atp(self, request: Request, pk: Any = None) -> Response:
         """Available-to-promise date of the line."""
         line = self.get_object()
-        return Response(PromiseSerializer(_promise(line, atp.for_line(line))).data)
+        return Response(SalesPromiseSerializer(_promise(line, atp.for_line(line))).data)
 
 
 router.register("sales/orders", SalesOrderViewSet, basename="sales-order")
