@@ -120,7 +120,17 @@ ROLE_TEMPLATES: dict[str, dict[str, Any]] = {
     },
     "Storekeeper": {
         "description": "Receives, moves, counts and ships stock.",
-        "permissions": ["*.view_*", "inventory.*", "purchasing.add_receipt", "logistics.*"],
+        "permissions": ["*.view_*", "inventory.*", "purchasing.add_receipt", "logistics.*", "sales.ship_salesorder"],
+    },
+    "Sales": {
+        "description": "Takes customer orders, confirms them (reserving stock) and follows them to shipment.",
+        "permissions": [
+            "*.view_*",
+            "sales.*",
+            "inventory.add_reservation",
+            "inventory.change_reservation",
+            "inventory.add_stockmove",
+        ],
     },
     "Maintenance Technician": {
         "description": "Keeps machines running: work requests, preventive maintenance, downtime.",
