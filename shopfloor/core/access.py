@@ -88,6 +88,7 @@ ROLE_TEMPLATES: dict[str, dict[str, Any]] = {
             "catalog.*",
             "workforce.*",
             "inventory.*",
+            "field.*",
             "sales.view_*",
             "quality.view_*",
             "workflows.*",
@@ -120,7 +121,16 @@ ROLE_TEMPLATES: dict[str, dict[str, Any]] = {
     },
     "Storekeeper": {
         "description": "Receives, moves, counts and ships stock.",
-        "permissions": ["*.view_*", "inventory.*", "purchasing.add_receipt", "logistics.*", "sales.ship_salesorder"],
+        "permissions": [
+            "*.view_*",
+            "inventory.*",
+            "purchasing.add_receipt",
+            "logistics.*",
+            "sales.ship_salesorder",
+            "field.receive_fieldasset",
+            "field.ship_fieldasset",
+            "field.return_fieldasset",
+        ],
     },
     "Sales": {
         "description": "Takes customer orders, confirms them (reserving stock) and follows them to shipment.",
