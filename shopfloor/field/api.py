@@ -72,7 +72,7 @@ class FieldAssetSerializer(TenantModelSerializer):
         extra_kwargs = {"serial": {"required": False}}
 
 
-class AssignmentSerializer(TenantModelSerializer):
+class FieldAssignmentSerializer(TenantModelSerializer):
     rig_name = serializers.CharField(source="rig.name", read_only=True)
     well_name = serializers.CharField(source="well.name", read_only=True, default=None)
 
@@ -157,13 +157,13 @@ class FieldRepairSerializer(TenantModelSerializer):
         read_only_fields = fields
 
 
-class LifeSerializer(serializers.Serializer):
+class FieldAssetLifeSerializer(serializers.Serializer):
     """Everything that happened to one serial, each list oldest first."""
 
     asset = FieldAssetSerializer()
     receipts = StockMoveSerializer(many=True)
     moves = StockMoveSerializer(many=True)
-    assignments = AssignmentSerializer(many=True)
+    assignments = FieldAssignmentSerializer(many=True)
     runs = BitRunSerializer(many=True)
     dull_grades = DullGradeSerializer(many=True)
     repairs = FieldRepairSerializer(many=True)
@@ -173,11 +173,11 @@ class LifeSerializer(serializers.Serializer):
 # Inputs of the actions ----------------------------------------------------------------------------
 
 
-class NoteInput(StrictSerializerMixin, serializers.Serializer):
+class FieldNoteInput(StrictSerializerMixin, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class ReceiveInput(NoteInput):
+class FieldReceiveInput(FieldNoteInput):
     location = serializers.PrimaryKeyRelatedField(
         queryset=Location.objects.all(),
         required=False,
@@ -186,12 +186,12 @@ class ReceiveInput(NoteInput):
     )
 
 
-class AssignInput(NoteInput):
+class FieldAssignInput(FieldNoteInput):
     rig = serializers.PrimaryKeyRelatedField(queryset=Rig.objects.all())
     well = serializers.PrimaryKeyRelatedField(queryset=Well.objects.all(), required=False, allow_null=True)
 
 
-class ReturnInput(NoteInput):
+class FieldReturnInput(FieldNoteInput):
     to_location = serializers.PrimaryKeyRelatedField(
         queryset=Location.objects.all(), help_text="The shelf (or quarantine) the bit comes back to."
     )
@@ -212,17 +212,17 @@ class ReturnInput(NoteInput):
         return {f: data[f] for f in iadc.FIELDS}
 
 
-class StartRepairInput(NoteInput):
+class FieldStartRepairInput(FieldNoteInput):
     due_date = serializers.DateField(required=False, allow_null=True, help_text="Default: in 14 days.")
 
 
-class BackInStockInput(NoteInput):
+class FieldBackInStockInput(FieldNoteInput):
     location = serializers.PrimaryKeyRelatedField(
         queryset=Location.objects.all(), required=False, allow_null=True, help_text="Move it to this shelf too."
     )
 
 
-class ScrapInput(StrictSerializerMixin, serializers.Serializer):
+class FieldScrapInput(StrictSerializerMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=500)
     location = serializers.PrimaryKeyRelatedField(
         queryset=Location.objects.all(),
@@ -283,52 +283,52 @@ class FieldAssetViewSet(WorkflowActionsMixin, TenantModelViewSet):
     def perform_destroy(self, instance: FieldAsset) -> None:
         services.delete_asset(actor=self.request.user, asset=instance)
 
-    @extend_schema(request=ReceiveInput, responses=_ASSET)
+    @extend_schema(request=FieldReceiveInput, responses=_ASSET)
     @action(detail=True, methods=["post"])
     def receive(self, request: Request, pk: Any = None) -> Response:
         """A new bit comes into stock (received into `location` when its serial is not on a shelf yet)."""
         asset = self.get_object()
-        body = self._input(ReceiveInput)
+        body = self._input(FieldReceiveInput)
         data = body.validated_data
         return self._answer(
             services.receive(actor=request.user, asset=asset, location=data.get("location"), note=data.get("note", ""))
         )
 
-    @extend_schema(request=AssignInput, responses=_ASSET)
+    @extend_schema(request=FieldAssignInput, responses=_ASSET)
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: Any = None) -> Response:
         """Assign an in-stock bit to a customer's rig (and the well it will drill)."""
         asset = self.get_object()
-        data = self._input(AssignInput).validated_data
+        data = self._input(FieldAssignInput).validated_data
         services.assign(
             actor=request.user, asset=asset, rig=data["rig"], well=data.get("well"), note=data.get("note", "")
         )
         return self._answer(asset)
 
-    @extend_schema(request=NoteInput, responses=_ASSET)
+    @extend_schema(request=FieldNoteInput, responses=_ASSET)
     @action(detail=True, methods=["post"])
     def unassign(self, request: Request, pk: Any = None) -> Response:
         """The rig no longer needs the assigned bit: it is free in stock again."""
         asset = self.get_object()
-        data = self._input(NoteInput).validated_data
+        data = self._input(FieldNoteInput).validated_data
         return self._answer(services.unassign(actor=request.user, asset=asset, note=data.get("note", "")))
 
-    @extend_schema(request=NoteInput, responses=_ASSET)
+    @extend_schema(request=FieldNoteInput, responses=_ASSET)
     @action(detail=True, methods=["post"])
     def ship(self, request: Request, pk: Any = None) -> Response:
         """Ship the assigned bit to its rig: the serial moves to the customer location; it is In field."""
         asset = self.get_object()
-        data = self._input(NoteInput).validated_data
+        data = self._input(FieldNoteInput).validated_data
         services.ship(actor=request.user, asset=asset, note=data.get("note", ""))
         return self._answer(asset)
 
-    @extend_schema(request=ReturnInput, responses=_ASSET)
+    @extend_schema(request=FieldReturnInput, responses=_ASSET)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_from_field(self, request: Request, pk: Any = None) -> Response:
         """The bit comes back from the rig into `location`, with its IADC dull grade (all eight columns).
         A code not in the IADC list is a 400 naming it."""
         asset = self.get_object()
-        body = self._input(ReturnInput)
+        body = self._input(FieldReturnInput)
         data = body.validated_data
         services.return_from_field(
             actor=request.user,
@@ -340,43 +340,43 @@ class FieldAssetViewSet(WorkflowActionsMixin, TenantModelViewSet):
         )
         return self._answer(asset)
 
-    @extend_schema(request=StartRepairInput, responses=_ASSET)
+    @extend_schema(request=FieldStartRepairInput, responses=_ASSET)
     @action(detail=True, methods=["post"], url_path="start-repair")
     def start_repair(self, request: Request, pk: Any = None) -> Response:
         """Open a repair work order for the returned bit, with its dull grade attached."""
         asset = self.get_object()
-        data = self._input(StartRepairInput).validated_data
+        data = self._input(FieldStartRepairInput).validated_data
         services.start_repair(actor=request.user, asset=asset, due_date=data.get("due_date"), note=data.get("note", ""))
         return self._answer(asset)
 
-    @extend_schema(request=BackInStockInput, responses=_ASSET)
+    @extend_schema(request=FieldBackInStockInput, responses=_ASSET)
     @action(detail=True, methods=["post"], url_path="back-in-stock")
     def back_in_stock(self, request: Request, pk: Any = None) -> Response:
         """A returned bit fit to run (or a repaired one) goes back in stock; its open repair closes."""
         asset = self.get_object()
-        data = self._input(BackInStockInput).validated_data
+        data = self._input(FieldBackInStockInput).validated_data
         return self._answer(
             services.back_in_stock(
                 actor=request.user, asset=asset, location=data.get("location"), note=data.get("note", "")
             )
         )
 
-    @extend_schema(request=ScrapInput, responses=_ASSET)
+    @extend_schema(request=FieldScrapInput, responses=_ASSET)
     @action(detail=True, methods=["post"])
     def scrap(self, request: Request, pk: Any = None) -> Response:
         """Scrap the bit (from the shelf to scrap; from the field: lost in hole)."""
         asset = self.get_object()
-        data = self._input(ScrapInput).validated_data
+        data = self._input(FieldScrapInput).validated_data
         return self._answer(
             services.scrap(actor=request.user, asset=asset, reason=data["reason"], location=data.get("location"))
         )
 
-    @extend_schema(responses={200: LifeSerializer})
+    @extend_schema(responses={200: FieldAssetLifeSerializer})
     @action(detail=True, methods=["get"])
     def life(self, request: Request, pk: Any = None) -> Response:
         """The whole life of the serial: receipts, assignments, runs, gradings, repairs, status history, moves."""
         life = selectors.life(self.get_object())
-        return Response(LifeSerializer(life).data)
+        return Response(FieldAssetLifeSerializer(life).data)
 
 
 class BitRunViewSet(TenantModelViewSet):
@@ -403,7 +403,7 @@ class AssignmentViewSet(TenantReadOnlyViewSet):
     """Who had which bit when: opened by `assign`, shipped by `ship`, ended by return, unassign or loss."""
 
     queryset = selectors.assignments()
-    serializer_class = AssignmentSerializer
+    serializer_class = FieldAssignmentSerializer
     filterset_fields = ["asset", "customer", "rig", "well", "end_reason"]
     ordering_fields = ["id", "assigned_at"]
 
