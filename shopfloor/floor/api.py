@@ -21,7 +21,7 @@ from shopfloor.core.api.router import router
 from shopfloor.core.api.serializers import StrictSerializerMixin
 from shopfloor.core.api.viewsets import TenantReadOnlyViewSet
 
-from . import labels, selectors
+from . import codes, labels, selectors, traveller
 
 PDF = {(200, "application/pdf"): OpenApiTypes.BINARY}
 
@@ -137,6 +137,61 @@ class LocationLabelViewSet(_LabelViewSet):
     kind = "location"
 
 
+class TravellerOperationSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    code = serializers.CharField(read_only=True, help_text="The QR payload printed for the operation.")
+
+
+class TravellerSerializer(serializers.Serializer):
+    """The codes a work order's traveller carries: the order's and one per operation."""
+
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    item_number = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    operations = TravellerOperationSerializer(many=True, read_only=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {
+            "id": instance.pk,
+            "number": instance.number,
+            "code": codes.work_order_code(instance.number),
+            "item_number": instance.item.number,
+            "status": instance.status,
+            "operations": [
+                {
+                    "sequence": op.sequence,
+                    "description": op.description,
+                    "status": op.status,
+                    "code": codes.operation_code(instance.number, op.sequence),
+                }
+                for op in sorted(instance.operations.all(), key=lambda o: o.sequence)
+            ],
+        }
+
+
+class TravellerViewSet(TenantReadOnlyViewSet):
+    """Work order travellers: the scan codes (JSON) and the A4 PDF with a QR per operation."""
+
+    queryset = selectors.work_orders().prefetch_related("operations")
+    serializer_class = TravellerSerializer
+    content_negotiation_class = PdfNegotiation
+    filterset_fields = ["status", "plant", "item"]
+    search_fields = ["number", "item__number"]
+    ordering_fields = ["id", "number", "due_date"]
+
+    @extend_schema(responses=PDF)
+    @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf", pagination_class=None)
+    def pdf(self, request: Request, pk: Any = None) -> HttpResponse:
+        """The traveller as an A4 PDF."""
+        work_order = self.get_object()
+        return pdf_response(traveller.render(work_order), f"traveller-{work_order.number}.pdf")
+
+
 router.register("floor/lot-labels", LotLabelViewSet, basename="floor-lotlabel")
 router.register("floor/serial-labels", SerialLabelViewSet, basename="floor-seriallabel")
 router.register("floor/location-labels", LocationLabelViewSet, basename="floor-locationlabel")
+router.register("floor/travellers", TravellerViewSet, basename="floor-traveller")

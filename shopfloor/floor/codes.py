@@ -9,6 +9,8 @@ and a thumb on a tablet say the same thing:
     LOT:<item>:<lot>          a lot of an item
     SN:<item>:<serial>        a serial number of an item
     LOC:<plant>:<location>    a location of a plant
+    START, PAUSE, RESUME,     what to do with the job card on screen (also with a CMD: prefix,
+    COMPLETE, HOME            as printed on the traveller's command strip)
 
 The parts are the numbers people already read off the label. A ':' or '%' inside a part is
 written %3A / %25, so any item number or lot number survives the round trip. Parsing here is
@@ -27,6 +29,10 @@ OPERATION = "operation"
 LOT = "lot"
 SERIAL = "serial"
 LOCATION = "location"
+COMMAND = "command"
+
+START, PAUSE, RESUME, COMPLETE, HOME = "START", "PAUSE", "RESUME", "COMPLETE", "HOME"
+COMMANDS = {START: START, PAUSE: PAUSE, RESUME: RESUME, COMPLETE: COMPLETE, HOME: HOME, "DONE": COMPLETE, "STOP": PAUSE}
 
 _PREFIXES = {"LOT": LOT, "SN": SERIAL, "LOC": LOCATION}
 _OPERATION_OF_ORDER = re.compile(r"^(?P<number>[A-Za-z][A-Za-z0-9-]*\d)/(?P<sequence>\d{1,6})$")
@@ -59,6 +65,9 @@ def _unescape(part: str) -> str:
 
 def encode(kind: str, *parts: str) -> str:
     """The text a label carries for `kind` (see the module's table)."""
+    if kind == COMMAND:
+        (word,) = parts
+        return f"CMD:{word}"
     if kind == WORK_ORDER:
         (number,) = parts
         return number
@@ -100,6 +109,9 @@ def parse(text: str) -> ScanCode:
         raise ValidationError({"code": ["Scan or type a code."]})
     if len(raw) > MAX_LENGTH:
         raise ValidationError({"code": [f"A code has at most {MAX_LENGTH} characters."]})
+    word = raw.upper().removeprefix("CMD:")
+    if word in COMMANDS:
+        return ScanCode(COMMAND, (COMMANDS[word],))
     head, sep, rest = raw.partition(":")
     kind = _PREFIXES.get(head.upper()) if sep else None
     if kind is not None:
@@ -117,5 +129,9 @@ def parse(text: str) -> ScanCode:
     if _ORDER_NUMBER.match(raw):
         return ScanCode(WORK_ORDER, (raw.upper(),))
     raise ValidationError(
-        {"code": [f"'{raw[:60]}' is not a code the terminal knows (WO-…, WO-…/10, LOT:…, SN:…, LOC:…)."]}
+        {
+            "code": [
+                f"'{raw[:60]}' is not a code the terminal knows (WO-…, WO-…/10, LOT:…, SN:…, LOC:…, START, PAUSE, RESUME, COMPLETE)."
+            ]
+        }
     )

@@ -7,8 +7,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from shopfloor.core.models import Plant
-from shopfloor.inventory.models import Location, Lot, SerialNumber
+from shopfloor.catalog.models import DocumentLink, DocumentRevision
+from shopfloor.inventory.models import Location, Lot, SerialNumber, StockBalance
+from shopfloor.production import selectors as production_selectors
+from shopfloor.production.models import Operation, WorkOrder, WorkOrderMaterial
+from shopfloor.resources import selectors as resources_selectors
 
 from . import codes
 
@@ -70,5 +73,85 @@ def labelled_objects(texts: list[str]) -> list[Lot | SerialNumber | Location]:
     return found
 
 
-def plant_by_code(code: str) -> Plant | None:
-    return Plant.objects.filter(code=code).first()
+# --- Work orders and operations -------------------------------------------------------------------
+
+
+def work_orders() -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.select_related(
+        "item", "item__stock_unit", "plant", "unit", "parent", "serial", "issue_location", "output_location"
+    )
+
+
+def operations() -> QuerySet[Operation]:
+    return production_selectors.operations()
+
+
+def resolve_work(code: codes.ScanCode) -> WorkOrder | Operation:
+    """The work order or operation (job card) a scanned traveller code names."""
+    if code.kind == codes.WORK_ORDER:
+        found: Any = work_orders().filter(number=code.parts[0]).first()
+        if found is None:
+            raise _missing(f"No work order {code.parts[0]}.")
+        return found
+    if code.kind == codes.OPERATION:
+        number, key = code.parts
+        if number:
+            found = operations().filter(work_order__number=number, sequence=int(key)).first()
+            if found is None:
+                raise _missing(f"{number} has no operation {key}.")
+        else:
+            found = operations().filter(pk=int(key)).first()
+            if found is None:
+                raise _missing(f"No operation {key}.")
+        return found
+    raise _missing(f"{code.text} is not a work order or operation code.")
+
+
+def operation_lines(work_order: WorkOrder) -> list[Operation]:
+    return list(
+        Operation.objects.filter(work_order=work_order)
+        .select_related("work_center", "machine", "operator")
+        .order_by("sequence")
+    )
+
+
+def material_lines(work_order: WorkOrder) -> list[WorkOrderMaterial]:
+    return list(
+        WorkOrderMaterial.objects.filter(work_order=work_order)
+        .select_related("component__stock_unit", "issue_location", "operation")
+        .order_by("position", "id")
+    )
+
+
+def documents_for(work_order: WorkOrder, ops: list[Operation]) -> dict[str, Any]:
+    """Drawings and documents to show with the order: the item's, and each operation's (by the
+    routing operation it was copied from), each with its released revision (or None)."""
+    by_routing_op = resources_selectors.operation_documents(
+        [op.source_operation_id for op in ops if op.source_operation_id]
+    )
+    per_operation = {op.pk: by_routing_op.get(op.source_operation_id or 0, []) for op in ops}
+    links = list(
+        DocumentLink.objects.filter(object_type="catalog.item", object_id=work_order.item_id).select_related("document")
+    )
+    released = {
+        r.document_id: r
+        for r in DocumentRevision.objects.filter(document_id__in={k.document_id for k in links}, status="released")
+    }
+    item_docs = [{"document": k.document, "released": released.get(k.document_id)} for k in links]
+    return {"item": item_docs, "operations": per_operation}
+
+
+def lot_stock_for_issue(*, lot: Lot, work_order: WorkOrder) -> list[StockBalance]:
+    """Where the lot is on hand in the order's plant, the order's issue locations first."""
+    preferred = {work_order.issue_location_id} | set(
+        WorkOrderMaterial.objects.filter(work_order=work_order, component_id=lot.item_id)
+        .exclude(issue_location=None)
+        .values_list("issue_location_id", flat=True)
+    )
+    rows = list(
+        StockBalance.objects.filter(lot=lot, location__plant_id=work_order.plant_id, on_hand__gt=0)
+        .exclude(location__location_type__in=list(Location.VIRTUAL_TYPES) + ["scrap", "quarantine"])
+        .select_related("location")
+        .order_by("location__code")
+    )
+    return sorted(rows, key=lambda b: (b.location_id not in preferred, b.location.code))

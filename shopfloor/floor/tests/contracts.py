@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from shopfloor.core.tests.contract import Contract
 from shopfloor.inventory.tests.factories import LocationFactory, LotFactory, SerialNumberFactory
+from shopfloor.production.tests.factories import WorkOrderFactory
 
 READ_ONLY = frozenset({"list", "retrieve"})
 
@@ -20,6 +21,11 @@ CONTRACTS: dict[str, Contract] = {
     ),
     "floor/location-labels": Contract(
         factory=LocationFactory, operations=READ_ONLY, note="Labels are printed, not stored: read-only."
+    ),
+    "floor/travellers": Contract(
+        factory=WorkOrderFactory,
+        operations=READ_ONLY,
+        note="A traveller is the printout of a work order: read-only (work orders change in production).",
     ),
 }
 

@@ -1,0 +1,176 @@
+"""Terminal pages, travellers and label printing through the web face."""
+
+from __future__ import annotations
+
+import pytest
+
+from shopfloor.core import tenancy
+from shopfloor.core.tests.factories import member
+from shopfloor.production.tests.factories import released_order
+
+from . import pdfcheck
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def web(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def shown_messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def follow(client, response):
+    assert response.status_code == 302, response.content[:300]
+    return client.get(response["Location"])
+
+
+def test_terminal_needs_a_login(client):
+    response = client.get("/floor/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_home_lists_released_orders_and_focuses_the_scan_field(web, tenant):
+    wo = released_order()
+    response = web.get("/floor/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert wo.number in body
+    assert "data-scan-field" in body and "autofocus" in body
+
+
+def test_a_shift_on_the_terminal_scan_start_complete_issue(web, tenant, admin_user):
+    wo = released_order(quantity=10, per_unit=2, stock=100)
+    op = wo.operations.get(sequence=10)
+    lot = wo.materials.get().component.lots.get()
+
+    page = follow(web, web.post("/floor/scan/", {"code": wo.number}))
+    assert page.context["work_order"] == wo
+    page = follow(web, web.post("/floor/scan/", {"code": f"{wo.number}/10", "context": f"wo:{wo.pk}"}))
+    assert page.context["operation"] == op
+    assert page.context["scan_form"].initial["context"] == f"op:{op.pk}"
+
+    page = follow(web, web.post("/floor/scan/", {"code": "START", "context": f"op:{op.pk}"}))
+    assert shown_messages(page) == ["Operation 10 started."]
+    assert page.context["operation"].status == "in_progress"
+
+    page = follow(
+        web, web.post("/floor/scan/", {"code": f"LOT:{lot.item.number}:{lot.number}", "context": f"op:{op.pk}"})
+    )
+    form = page.context["issue_form"]
+    assert (form.initial["lot"], form.initial["quantity"]) == (lot.pk, "20")
+    body = {"lot": lot.pk, "location": form.initial["location"], "quantity": "20", "key": form.initial["key"]}
+    page = follow(web, web.post(f"/floor/op/{op.pk}/issue/", body))
+    assert shown_messages(page) == [
+        f"Issued 20 {lot.item.stock_unit.code} of {lot.item.number} lot {lot.number} "
+        f"from {wo.issue_location.code} to {wo.number}."
+    ]
+    web.post(f"/floor/op/{op.pk}/issue/", body)  # the scanner's double Enter
+    assert wo.material_issues.count() == 1
+
+    page = follow(web, web.post("/floor/scan/", {"code": "COMPLETE", "context": f"op:{op.pk}"}))
+    assert page.context["complete_form"] is not None and page.context["received"] == 10
+    page = follow(
+        web, web.post(f"/floor/operations/{op.pk}/complete/", {"good": "8", "scrap": "2", "scrap_reason": "material"})
+    )
+    assert shown_messages(page) == ["Operation 10 completed: 8 good, 2 scrap."]
+    op.refresh_from_db()
+    assert (op.status, op.good_quantity, op.scrap_quantity, op.operator) == ("completed", 8, 2, admin_user)
+
+
+def test_refusals_are_messages_on_the_same_screen_and_write_nothing(web, tenant):
+    wo = released_order(quantity=10)
+    op = wo.operations.get(sequence=10)
+    page = follow(web, web.post("/floor/scan/", {"code": "NONSENSE", "context": f"op:{op.pk}"}))
+    assert page.context["operation"] == op
+    assert "is not a code the terminal knows" in shown_messages(page)[0]
+
+    web.post(f"/floor/operations/{op.pk}/start/")
+    response = web.post(f"/floor/operations/{op.pk}/complete/", {"good": "12"})
+    assert "step=complete" in response["Location"] and "good=12" in response["Location"]
+    page = follow(web, response)
+    assert "received 10" in shown_messages(page)[-1]
+    assert page.context["complete_form"].initial["good"] == "12"
+    op.refresh_from_db()
+    assert op.status == "in_progress"
+
+
+def test_buttons_do_what_the_commands_do(web, tenant):
+    op = released_order().operations.get(sequence=10)
+    follow(web, web.post(f"/floor/operations/{op.pk}/start/"))
+    page = follow(web, web.post(f"/floor/operations/{op.pk}/pause/"))
+    assert shown_messages(page) == ["Operation 10 paused."]
+    page = follow(web, web.post(f"/floor/operations/{op.pk}/resume/"))
+    assert page.context["operation"].status == "in_progress"
+
+
+def test_a_viewer_sees_the_job_card_but_cannot_start_it(client, org, tenant):
+    op = released_order().operations.get(sequence=10)
+    viewer = member(org, ["*.view_*"], username="watcher")
+    client.force_login(viewer)
+    page = client.get(f"/floor/operations/{op.pk}/")
+    assert page.status_code == 200 and not page.context["can_work"]
+    page = follow(client, client.post("/floor/scan/", {"code": "START", "context": f"op:{op.pk}"}))
+    assert "production.change_operation" in shown_messages(page)[0]
+    op.refresh_from_db()
+    assert op.status == "pending"
+
+
+def test_another_organizations_job_card_is_404(web, org, other_org):
+    with tenancy.use(other_org):
+        foreign = released_order(organization=other_org).operations.first()
+    assert web.get(f"/floor/operations/{foreign.pk}/").status_code == 404
+    assert web.post(f"/floor/operations/{foreign.pk}/start/").status_code == 404
+
+
+def test_traveller_is_a4_with_a_qr_per_operation(web, tenant):
+    wo = released_order(operations=3)
+    response = web.get(f"/floor/work-orders/{wo.pk}/traveller/")
+    assert response["Content-Type"] == "application/pdf"
+    pages = pdfcheck.read(response.content)
+    assert (pages[0].width_mm, pages[0].height_mm) == (210.0, 297.0)
+    texts = [t for p in pages for t in p.texts]
+    assert wo.number in texts
+    for sequence in (10, 20, 30):
+        assert f"{wo.number}/{sequence}" in texts
+    # Four QR codes: the order's and one per operation, each a whole number of modules square.
+    assert sum(1 for p in pages for r in p.rects if r[2] > 0) > 4 * 50
+
+
+def test_traveller_api_lists_the_codes_it_prints(api, tenant):
+    wo = released_order(operations=2)
+    body = api.get(f"/api/v1/floor/travellers/{wo.pk}/").json()
+    assert body["code"] == wo.number
+    assert [o["code"] for o in body["operations"]] == [f"{wo.number}/10", f"{wo.number}/20"]
+    response = api.get(f"/api/v1/floor/travellers/{wo.pk}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_label_pages_print_what_was_scanned(web, tenant):
+    wo = released_order()
+    lot = wo.materials.get().component.lots.get()
+    codes_text = f"LOT:{lot.item.number}:{lot.number}\nLOC:{wo.plant.code}:{wo.issue_location.code}\n"
+    response = web.post("/floor/labels/", {"codes": codes_text, "size": "62x29", "copies": "2", "barcode": "on"})
+    assert response["Content-Type"] == "application/pdf"
+    pages = pdfcheck.read(response.content)
+    assert [p.texts[-1] for p in pages] == [
+        f"LOT:{lot.item.number}:{lot.number}",
+        f"LOT:{lot.item.number}:{lot.number}",
+        f"LOC:{wo.plant.code}:{wo.issue_location.code}",
+        f"LOC:{wo.plant.code}:{wo.issue_location.code}",
+    ]
+    response = web.post("/floor/labels/", {"codes": "LOT:NOPE:1\nLOC:XX:YY", "size": "62x29", "copies": "1"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["codes"] == ["No lot 1 of NOPE.", "No location YY at plant XX."]
+
+
+def test_one_label_by_url_and_size(web, tenant):
+    wo = released_order()
+    response = web.get(f"/floor/labels/location/{wo.issue_location.pk}/", {"size": "62x29"})
+    (page,) = pdfcheck.read(response.content)
+    assert (page.width_mm, page.height_mm) == (62.0, 29.0)
+    assert web.get(f"/floor/labels/location/{wo.issue_location.pk}/", {"size": "A4"}).status_code == 400
+    assert web.get("/floor/labels/cheese/1/").status_code == 404

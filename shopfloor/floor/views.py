@@ -1,0 +1,366 @@
+"""The /floor/ terminal for tablets and keyboard-wedge scanners, label printing and travellers.
+
+Every screen has one scan field that holds the focus: the scanner types a code and Enter. A
+work order or operation code opens it; START / PAUSE / RESUME / COMPLETE act on the job card
+shown; a lot or serial label issues material to it. Actions post, then redirect (so a reload
+never posts twice); with htmx only the terminal panel is swapped. Every write is a call to
+`floor.services`, which calls production's services.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from shopfloor.core import access, tenancy
+from shopfloor.core.errors import Conflict
+from shopfloor.core.views import TenantViewMixin
+from shopfloor.inventory.models import Location, Lot, SerialNumber
+from shopfloor.production import selectors as production_selectors
+from shopfloor.production import services as production_services
+from shopfloor.production.models import Operation, WorkOrder
+
+from . import forms, labels, selectors, services, traveller
+
+
+def _problem(request: HttpRequest, exc: Exception) -> None:
+    """A refused action as one clear line for the operator (nothing was written)."""
+    if isinstance(exc, ValidationError):
+        text = " ".join(exc.messages)
+    elif isinstance(exc, Conflict):
+        text = exc.message
+    else:
+        text = str(exc) or "Not allowed."
+    messages.error(request, text)
+
+
+def url_for(target: WorkOrder | Operation | None, step: str = "", **params: Any) -> str:
+    if isinstance(target, Operation):
+        url = reverse("floor:operation", args=[target.pk])
+    elif isinstance(target, WorkOrder):
+        url = reverse("floor:work-order", args=[target.pk])
+    else:
+        url = reverse("floor:terminal")
+    query = {k: v for k, v in {"step": step, **params}.items() if v not in ("", None)}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _context_of(value: str) -> WorkOrder | Operation | None:
+    """The object the terminal showed when the scan was made ("op:12", "wo:3"), in this organization."""
+    kind, _, pk = (value or "").partition(":")
+    if not pk.isdigit():
+        return None
+    if kind == "op":
+        return selectors.operations().filter(pk=int(pk)).first()
+    if kind == "wo":
+        return selectors.work_orders().filter(pk=int(pk)).first()
+    return None
+
+
+class _TerminalPage(TenantViewMixin, TemplateView):
+    template_name = "floor/terminal.html"
+    permission_required = "production.view_workorder"
+    context_key = ""
+
+    def terminal_context(self) -> dict[str, Any]:
+        return {}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(self.terminal_context())
+        context["scan_form"] = forms.ScanForm(initial={"context": self.context_key})
+        context["step"] = self.request.GET.get("step", "")
+        return context
+
+
+class TerminalView(_TerminalPage):
+    """Home: the scan field, the operator's own running job cards and the plant's open orders."""
+
+    def terminal_context(self) -> dict[str, Any]:
+        user = self.request.user
+        mine = (
+            selectors.operations()
+            .filter(operator=user, status__in=[Operation.Status.IN_PROGRESS, Operation.Status.PAUSED])
+            .order_by("work_order__number", "sequence")[:10]
+        )
+        orders = selectors.work_orders().filter(status__in=["released", "in_progress"]).order_by("due_date", "id")
+        plant = tenancy.current_plant()
+        if plant is not None:
+            orders = orders.filter(plant=plant)
+        return {"panel": "home", "title": "Terminal", "my_operations": list(mine), "open_orders": list(orders[:12])}
+
+
+def _issue_step(request: HttpRequest, work_order: WorkOrder) -> dict[str, Any]:
+    """The issue form for a scanned lot (`?step=issue&lot=`), with the proposed place and quantity."""
+    lot_id = request.GET.get("lot", "")
+    lot = selectors.lots().filter(pk=int(lot_id)).first() if lot_id.isdigit() else None
+    if lot is None:
+        return {}
+    try:
+        proposal = services.issue_proposal(work_order=work_order, lot=lot)
+    except (ValidationError, Conflict) as exc:
+        _problem(request, exc)
+        return {}
+    location = request.GET.get("location") or proposal["location"].pk
+    form = forms.IssueForm(
+        initial={
+            "lot": lot.pk,
+            "location": location,
+            "quantity": request.GET.get("quantity", proposal["quantity"]),
+            "key": uuid.uuid4().hex,
+        }
+    )
+    form.fields["location"].queryset = Location.objects.filter(pk__in=[b.location_id for b in proposal["places"]])
+    form.fields["location"].label_from_instance = lambda loc: next(
+        f"{b.location.code} ({format(b.on_hand.normalize(), 'f')} on hand)"
+        for b in proposal["places"]
+        if b.location_id == loc.pk
+    )
+    return {"issue": proposal, "issue_form": form}
+
+
+def _order_context(request: HttpRequest, work_order: WorkOrder) -> dict[str, Any]:
+    ops = selectors.operation_lines(work_order)
+    materials = selectors.material_lines(work_order)
+    return {
+        "work_order": work_order,
+        "operations": ops,
+        "materials": materials,
+        "documents": selectors.documents_for(work_order, ops),
+        "progress": production_selectors.progress(work_order),
+    }
+
+
+class WorkOrderView(_TerminalPage):
+    def terminal_context(self) -> dict[str, Any]:
+        work_order = get_object_or_404(selectors.work_orders(), pk=self.kwargs["pk"])
+        self.context_key = f"wo:{work_order.pk}"
+        context = {"panel": "work_order", "title": work_order.number, **_order_context(self.request, work_order)}
+        if self.request.GET.get("step") == "issue":
+            context.update(_issue_step(self.request, work_order))
+        return context
+
+
+class OperationView(_TerminalPage):
+    def terminal_context(self) -> dict[str, Any]:
+        op = get_object_or_404(selectors.operations(), pk=self.kwargs["pk"])
+        self.context_key = f"op:{op.pk}"
+        work_order = selectors.work_orders().get(pk=op.work_order_id)
+        context = {
+            "panel": "operation",
+            "title": f"{work_order.number}/{op.sequence}",
+            "operation": op,
+            **_order_context(self.request, work_order),
+        }
+        context["operation_documents"] = context["documents"]["operations"].get(op.pk, [])
+        step = self.request.GET.get("step", "")
+        if step == "complete" and op.status in (Operation.Status.IN_PROGRESS, Operation.Status.PAUSED):
+            g = self.request.GET
+            context["complete_form"] = forms.CompleteForm(
+                initial={
+                    "good": g.get("good", ""),
+                    "scrap": g.get("scrap", ""),
+                    "scrap_reason": g.get("scrap_reason", ""),
+                }
+            )
+            context["received"] = production_services.received_quantity(op)
+        elif step == "issue":
+            context.update(_issue_step(self.request, work_order))
+        context["can_work"] = access.has_perm(self.request.user, "production.change_operation")
+        return context
+
+
+class ScanView(TenantViewMixin, View):
+    """One scan, in the context of the screen it was made on; then show where it leads."""
+
+    permission_required = "production.view_workorder"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponseRedirect(reverse("floor:terminal"))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = forms.ScanForm(request.POST)
+        context = _context_of(request.POST.get("context", ""))
+        if not form.is_valid():
+            messages.error(request, "Scan or type a code.")
+            return HttpResponseRedirect(url_for(context))
+        try:
+            result = services.scan(actor=request.user, text=form.cleaned_data["code"], context=context)
+        except (ValidationError, Conflict, PermissionDenied) as exc:
+            _problem(request, exc)
+            return HttpResponseRedirect(url_for(context))
+        if result.message:
+            messages.success(request, result.message)
+        params: dict[str, Any] = {}
+        if result.step == "issue":
+            params = {"lot": result.prefill["lot"].pk}
+        return HttpResponseRedirect(url_for(result.target, result.step, **params))
+
+
+class OperationActionView(TenantViewMixin, View):
+    """The touch buttons: start, pause, resume (the same as scanning the command)."""
+
+    permission_required = "production.view_workorder"
+    words = {"start": "START", "pause": "PAUSE", "resume": "RESUME", "complete": "COMPLETE"}
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        op = get_object_or_404(selectors.operations(), pk=pk)
+        if action not in self.words:
+            return HttpResponseRedirect(url_for(op))
+        try:
+            result = services.command(actor=request.user, operation=op, word=self.words[action])
+        except (ValidationError, Conflict, PermissionDenied) as exc:
+            _problem(request, exc)
+            return HttpResponseRedirect(url_for(op))
+        if result.message:
+            messages.success(request, result.message)
+        return HttpResponseRedirect(url_for(result.target, result.step))
+
+
+class CompleteView(TenantViewMixin, View):
+    permission_required = "production.view_workorder"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        op = get_object_or_404(selectors.operations(), pk=pk)
+        form = forms.CompleteForm(request.POST)
+        values = {k: request.POST.get(k, "")[:40] for k in ("good", "scrap", "scrap_reason")}
+        if not form.is_valid():
+            messages.error(request, " ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()))
+            return HttpResponseRedirect(url_for(op, "complete", **values))
+        data = form.cleaned_data
+        try:
+            op = services.complete(
+                actor=request.user,
+                operation=op,
+                good=data["good"],
+                scrap=data.get("scrap") or 0,
+                scrap_reason=data.get("scrap_reason", ""),
+            )
+        except (ValidationError, Conflict, PermissionDenied) as exc:
+            _problem(request, exc)
+            return HttpResponseRedirect(url_for(op, "complete", **values))
+        scrap = f", {format(op.scrap_quantity.normalize(), 'f')} scrap" if op.scrap_quantity else ""
+        messages.success(
+            request,
+            f"Operation {op.sequence} completed: {format(op.good_quantity.normalize(), 'f')} good{scrap}.",
+        )
+        return HttpResponseRedirect(url_for(op))
+
+
+class IssueView(TenantViewMixin, View):
+    """Confirm the quantity of a scanned lot and issue it to the order (on screen: an order or job card)."""
+
+    permission_required = "production.view_workorder"
+
+    def post(self, request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+        if kind == "op":
+            target: WorkOrder | Operation = get_object_or_404(selectors.operations(), pk=pk)
+            work_order, operation = target.work_order, target
+        else:
+            target = work_order = get_object_or_404(selectors.work_orders(), pk=pk)
+            operation = None
+        form = forms.IssueForm(request.POST)
+        back = {k: request.POST.get(k, "")[:40] for k in ("lot", "location", "quantity")}
+        if not form.is_valid():
+            messages.error(request, " ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()))
+            return HttpResponseRedirect(url_for(target, "issue", **back))
+        data = form.cleaned_data
+        try:
+            issue = services.issue_lot(
+                actor=request.user,
+                work_order=work_order,
+                lot=data["lot"],
+                location=data["location"],
+                quantity=data["quantity"],
+                operation=operation,
+                key=data.get("key", ""),
+            )
+        except (ValidationError, Conflict, PermissionDenied) as exc:
+            _problem(request, exc)
+            return HttpResponseRedirect(url_for(target, "issue", **back))
+        messages.success(
+            request,
+            f"Issued {format(issue.quantity.normalize(), 'f')} {issue.item.stock_unit} of {issue.item.number} "
+            f"lot {data['lot'].number} from {issue.location.code} to {work_order.number}.",
+        )
+        return HttpResponseRedirect(url_for(target))
+
+
+# --- Travellers and labels ------------------------------------------------------------------------------
+
+
+def _pdf(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+class TravellerView(TenantViewMixin, View):
+    permission_required = "production.view_workorder"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        work_order = get_object_or_404(selectors.work_orders(), pk=pk)
+        return _pdf(traveller.render(work_order), f"traveller-{work_order.number}.pdf")
+
+
+class LabelView(TenantViewMixin, View):
+    """One label as a PDF: /floor/labels/<lot|serial|location>/<pk>/?size=62x29."""
+
+    sources = {
+        "lot": (selectors.lots, "inventory.view_lot"),
+        "serial": (selectors.serial_numbers, "inventory.view_serialnumber"),
+        "location": (selectors.locations, "inventory.view_location"),
+    }
+
+    def get(self, request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+        if kind not in self.sources:
+            return HttpResponse(status=404)
+        queryset, perm = self.sources[kind]
+        access.require(request.user, perm)
+        obj = get_object_or_404(queryset(), pk=pk)
+        try:
+            size = labels.size_named(request.GET.get("size"))
+        except ValidationError as exc:
+            return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain")
+        body = labels.render([labels.label_for(obj)], size=size, barcode=request.GET.get("barcode") != "0")
+        return _pdf(body, f"{kind}-{pk}-{size.name}.pdf")
+
+
+class LabelPrintView(TenantViewMixin, FormView):
+    """Scan the labels to (re)print, one per line, choose the stock, get one PDF."""
+
+    template_name = "floor/labels.html"
+    form_class = forms.LabelPrintForm
+    permission_required = "inventory.view_location"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(title="Print labels", sizes=labels.SIZES, **kwargs)
+
+    def form_valid(self, form: forms.LabelPrintForm) -> HttpResponse:
+        try:
+            objects = selectors.labelled_objects(form.code_lines())
+            for obj in objects:
+                perm = {Lot: "inventory.view_lot", SerialNumber: "inventory.view_serialnumber"}.get(
+                    type(obj), "inventory.view_location"
+                )
+                access.require(self.request.user, perm)
+            body = labels.render(
+                [labels.label_for(obj) for obj in objects],
+                size=labels.SIZES[form.cleaned_data["size"]],
+                barcode=form.cleaned_data["barcode"],
+                copies=form.cleaned_data["copies"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("codes", message)
+            return self.form_invalid(form)
+        return _pdf(body, f"labels-{form.cleaned_data['size']}.pdf")
