@@ -58,12 +58,16 @@ def receipt_progress(*, order: PurchaseOrder) -> tuple[bool, bool]:
 
 
 def purchase_orders() -> QuerySet[PurchaseOrder]:
-    return PurchaseOrder.objects.select_related("supplier", "plant").annotate(
-        total=Coalesce(
-            Sum(F("lines__quantity") * F("lines__unit_price"), output_field=DecimalField(**MONEY)),
-            Value(Decimal("0")),
-            output_field=DecimalField(**MONEY),
+    return (
+        PurchaseOrder.objects.select_related("supplier", "plant")
+        .annotate(
+            total=Coalesce(
+                Sum(F("lines__quantity") * F("lines__unit_price"), output_field=DecimalField(**MONEY)),
+                Value(Decimal("0")),
+                output_field=DecimalField(**MONEY),
+            )
         )
+        .order_by("-id")
     )
 
 
