@@ -7,4 +7,4 @@ class PurchasingConfig(AppConfig):
     verbose_name = "Purchasing"
 
     def ready(self) -> None:
-        from . import defaults  # noqa: F401  (workflow, guards, permissions, numbering)
+        from . import defaults, handlers  # noqa: F401  (workflow, guards, permissions, numbering; ATP supply)

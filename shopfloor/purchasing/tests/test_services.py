@@ -372,3 +372,12 @@ def test_open_order_lines_are_expected_supply(tenant, admin_user):
     services.receive(actor=admin_user, order=order, lines=[{"order_line": order.lines.get().pk, "quantity": "4"}])
     [(_, quantity)] = selectors.open_supply(item=item, plant=order.plant)
     assert quantity == Decimal("6")
+
+
+def test_sales_available_to_promise_counts_open_purchase_orders(tenant, admin_user):
+    from shopfloor.sales.atp import expected_receipts
+
+    item = ItemFactory()
+    order = sent_order(lines=[{"item": item, "quantity": Decimal("8"), "unit_price": Decimal("1")}])
+    receipts = expected_receipts(item=item, plant=order.plant)
+    assert sum(q for _, q in receipts) == Decimal("8")
