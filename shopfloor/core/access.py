@@ -105,6 +105,10 @@ ROLE_TEMPLATES: dict[str, dict[str, Any]] = {
             "purchasing.change_purchaseorder",
         ],
     },
+    "Buyer": {
+        "description": "Buys: suppliers and their approval, purchase orders (approves others' above the threshold).",
+        "permissions": ["*.view_*", "partners.*", "purchasing.*", "inventory.add_stockmove"],
+    },
     "Technician": {
         "description": "Works operations on the shop floor.",
         "permissions": [
