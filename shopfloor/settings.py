@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "shopfloor.sales",
     "shopfloor.purchasing",
     "shopfloor.production",
+    "shopfloor.quality",
     "shopfloor.field",
     "shopfloor.floor",
     "shopfloor.integrations",

@@ -38,6 +38,7 @@ urlpatterns = [
     path("sales/", include("shopfloor.sales.urls")),
     path("purchasing/", include("shopfloor.purchasing.urls")),
     path("production/", include("shopfloor.production.urls")),
+    path("quality/", include("shopfloor.quality.urls")),
     path("field/", include("shopfloor.field.urls")),
     path("floor/", include("shopfloor.floor.urls")),
     path("integrations/", include("shopfloor.integrations.urls")),
