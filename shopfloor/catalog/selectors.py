@@ -8,6 +8,7 @@ out.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -81,47 +82,33 @@ def released_version(item: Item | int) -> BomVersion | None:
 
 
 class GraphLine(NamedTuple):
-    """A released BOM line as the walk needs it; `multiplier` is stock units of the component
-    per stock unit of the parent, unit conversion and scrap included."""
+    """A released BOM line as the walk needs it, its component's columns carried alongside so the
+    walk looks nothing up. `multiplier` is stock units of the component per stock unit of the
+    parent, unit conversion and scrap included."""
 
     id: int
     position: int
     component_id: int
     quantity: Decimal
-    unit_id: int
+    unit: str  # code of the line's unit
     scrap_factor: Decimal
     is_phantom: bool
     multiplier: Decimal
+    number: str
+    name: str
+    stock_unit: str  # code of the component's stock unit
 
 
 @dataclass
 class BomGraph:
-    """Released BOM lines below some items, with what is needed to convert and cost them."""
+    """Released BOM lines below some items, and the standard cost of every item met."""
 
     on: date | None
     children: dict[int, list[GraphLine]] = field(default_factory=dict)  # parent item -> lines
-    items: dict[int, dict[str, Any]] = field(default_factory=dict)
-    units: dict[int, dict[str, Any]] = field(default_factory=dict)
-    item_units: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    costs: dict[int, Decimal] = field(default_factory=dict)  # item -> standard cost
 
     def has_bom(self, item_id: int) -> bool:
         return bool(self.children.get(item_id))
-
-    def factor(self, unit_id: int, item_id: int) -> Decimal:
-        """Stock units of `item_id` in one `unit_id`, exactly (as services.convert with item=)."""
-        item = self.items[item_id]
-        stock_id = item["stock_unit_id"]
-        if unit_id == stock_id:
-            return Decimal(1)
-        special = self.item_units.get((item_id, unit_id))
-        if special is not None:
-            return special
-        unit, stock = self.units[unit_id], self.units[stock_id]
-        if unit["category_id"] != stock["category_id"]:
-            raise ValidationError(
-                {"unit": [f"{item['number']} has no conversion from {unit['code']} to {stock['code']}."]}
-            )
-        return unit["factor"] / stock["factor"]
 
 
 def _reachable_items_sql(roots: Iterable[int], on: date | None) -> RawSQL:
@@ -164,111 +151,164 @@ def _released_on(on: date | None) -> Q:
     return condition
 
 
-class _DecimalCache(dict):
-    """Raw database numbers as Decimal, each distinct value converted once.
-
-    SQLite hands NUMERIC columns back as int or float (a six-decimal value round-trips
-    exactly through its shortest repr); PostgreSQL as Decimal already.
-    """
-
-    def __call__(self, value: Any) -> Decimal:
-        if isinstance(value, Decimal):
-            return value
-        found = self.get(value)
-        if found is None:
-            found = self[value] = Decimal(str(value)).quantize(_QUANTUM, context=CONTEXT)
-        return found
+def _id_list(ids: list[int]) -> RawSQL | list[int]:
+    """`ids` as ONE bound parameter (a JSON array on SQLite, an array on PostgreSQL): a level of
+    thousands of parents stays a short statement the database parses once and no driver limit
+    on the number of parameters is met."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    if connection.vendor == "sqlite":
+        return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+    return ids
 
 
 def _fetch(queryset: QuerySet[BomLine]) -> list[tuple[Any, ...]]:
     """Rows of `queryset` as the driver returns them: Django's per-value converters cost more
     than the whole walk on 50,000 lines, and load_graph converts the few columns it needs.
     Line effectivity is filtered in SQL, so no date column comes back."""
-    sql, params = queryset.order_by().values_list(*_LINE_COLUMNS).query.sql_with_params()
+    ordered = queryset.order_by("version__item_id", "position", "id")  # each parent's lines together, in order
+    sql, params = ordered.values_list(*_LINE_COLUMNS).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersion | None = None) -> BomGraph:
-    """Every released line reachable from `root_ids`, with its component, in four queries.
+def _number(value: Any) -> Decimal:
+    """A raw database number as Decimal: PostgreSQL hands NUMERIC back as Decimal already;
+    SQLite as int or float (a six-decimal value round-trips exactly through its shortest repr)."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(_QUANTUM, context=CONTEXT)
 
-    With `top`, the root item's lines come from that version (a draft being reviewed, or an
-    obsolete one) and released versions are used below it.
+
+def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersion | None = None) -> BomGraph:
+    """Every released line reachable from `root_ids`, with its component, one query per level.
+
+    Walking level by level from Python, each level's parents bound as one array, reads every
+    line once; a recursive CTE makes the database walk the tree and then join it back, twice
+    the work. Items already seen are not walked again, so a shared sub-assembly is read once
+    and a cycle ends. With `top`, the root item's lines come from that version (a draft being
+    reviewed, or an obsolete one) and released versions are used below it.
     """
     graph = BomGraph(on=on)
     with localcontext(CONTEXT):
-        graph.units = {
-            pk: {"id": pk, "code": code, "category_id": category, "factor": Decimal(num) / Decimal(den)}
+        units = {
+            pk: (code, category, Decimal(num) / Decimal(den))
             for pk, code, category, num, den in Unit.objects.values_list(
                 "id", "code", "category_id", "factor_numerator", "factor_denominator"
             )
         }
-    roots = set(root_ids)
-    for row in Item.objects.filter(pk__in=roots).values(*_ITEM_FIELDS):
-        graph.items[row["id"]] = row
-    lines: list[tuple[Any, ...]] = []
+    seen = set(root_ids)
+    costs = graph.costs
+    for pk, cost in Item.objects.filter(pk__in=seen).values_list("id", "standard_cost"):
+        costs[pk] = _number(cost)
     effective = Q()
     if on is not None:
         effective = (Q(effective_from__isnull=True) | Q(effective_from__lte=on)) & (
             Q(effective_to__isnull=True) | Q(effective_to__gte=on)
         )
+    lines: list[tuple[Any, ...]] = []
+    frontier = set(seen)
     if top is not None:
-        lines += _fetch(BomLine.objects.filter(effective, version=top))
-        roots = {row[3] for row in lines}
-    if roots:
-        below = BomLine.objects.filter(
-            effective, _released_on(on), version__item_id__in=_reachable_items_sql(roots, on)
+        lines = _fetch(BomLine.objects.filter(effective, version=top))
+        seen.add(top.item_id)  # its released lines, if any, are not the ones asked for
+        frontier = {row[3] for row in lines} - seen
+        seen |= frontier
+    while frontier:
+        level = _fetch(
+            BomLine.objects.filter(effective, _released_on(on), version__item_id__in=_id_list(sorted(frontier)))
         )
-        if top is not None:
-            below = below.exclude(version__item_id=top.item_id)
-        lines += _fetch(below)
-    lines.sort(key=lambda values: (values[2], values[0]))  # position, id
-    decimal_of = _DecimalCache()
-    components: set[int] = set()
-    units_needed: set[int] = set()
-    pending: list[tuple[list[GraphLine], int]] = []  # lines whose multiplier still needs a unit conversion
-    items, children = graph.items, graph.children
+        lines += level
+        frontier = {row[3] for row in level} - seen
+        seen |= frontier
+
+    # Distinct quantities, scrap factors and costs are few: each is converted once.
+    amounts: dict[tuple[Any, Any], tuple[Decimal, Decimal, Decimal]] = {}
+    prices: dict[Any, Decimal] = {}
+    pending: list[tuple[list[GraphLine], int, int, int, int, str]] = []  # lines needing a conversion
+    children = graph.children
     one, zero = Decimal(1), Decimal(0)
+    new_line = tuple.__new__  # GraphLine(...) would run a Python-level __new__ for every line
+    siblings: list[GraphLine] = []
+    last_parent = None
     with localcontext(CONTEXT):
-        for values in lines:
-            (line_id, parent, position, component, quantity, unit_id, scrap, phantom) = values[:8]
-            number, name, stock_unit_id, cost = values[8:]
-            if component not in items:
-                items[component] = {
-                    "id": component,
-                    "number": number,
-                    "name": name,
-                    "stock_unit_id": stock_unit_id,
-                    "standard_cost": decimal_of(cost),
-                }
-            quantity, scrap = decimal_of(quantity), decimal_of(scrap)
-            multiplier = quantity if scrap == zero else quantity / (one - scrap)
-            siblings = children.get(parent)
-            if siblings is None:
+        for (
+            line_id,
+            parent,
+            position,
+            component,
+            quantity,
+            unit_id,
+            scrap,
+            phantom,
+            number,
+            name,
+            stock_id,
+            cost,
+        ) in lines:
+            if component not in costs:
+                price = prices.get(cost)
+                if price is None:
+                    price = prices[cost] = _number(cost)
+                costs[component] = price
+            found = amounts.get((quantity, scrap))
+            if found is None:
+                q, s = _number(quantity), _number(scrap)
+                found = amounts[(quantity, scrap)] = (q, s, q if s == zero else q / (one - s))
+            if parent != last_parent:  # rows come grouped by parent: each parent is read once
                 siblings = children[parent] = []
-            if unit_id != stock_unit_id:
-                pending.append((siblings, len(siblings)))
-                components.add(component)
-                units_needed.add(unit_id)
+                last_parent = parent
+            if unit_id != stock_id:
+                pending.append((siblings, len(siblings), component, unit_id, stock_id, number))
             siblings.append(
-                GraphLine(line_id, position, component, quantity, unit_id, scrap, bool(phantom), multiplier)
+                new_line(
+                    GraphLine,
+                    (
+                        line_id,
+                        position,
+                        component,
+                        found[0],
+                        units[unit_id][0],
+                        found[1],
+                        bool(phantom),
+                        found[2],
+                        number,
+                        name,
+                        units[stock_id][0],
+                    ),
+                )
             )
-        if components:
-            # Only items used in another unit than their stock unit can need their own
-            # conversions; filtering by those few units avoids a second walk or a huge IN list.
-            conversions = ItemUnitConversion.objects.filter(unit_id__in=units_needed)
-            if len(components) <= 1000:
-                conversions = conversions.filter(item_id__in=components)
-            for item_id, unit_id, num, den in conversions.values_list(
-                "item_id", "unit_id", "factor_numerator", "factor_denominator"
-            ):
-                graph.item_units[(item_id, unit_id)] = Decimal(num) / Decimal(den)
-        for siblings, index in pending:
-            line = siblings[index]
-            factor = graph.factor(line.unit_id, line.component_id)
-            siblings[index] = line._replace(multiplier=line.multiplier * factor)
+        if pending:
+            special = _item_conversions(pending)
+            for siblings, index, component, unit_id, stock_id, number in pending:
+                factor = special.get((component, unit_id))
+                if factor is None:
+                    (code, category, unit_factor), (stock_code, stock_category, stock_factor) = (
+                        units[unit_id],
+                        units[stock_id],
+                    )
+                    if category != stock_category:
+                        raise ValidationError({"unit": [f"{number} has no conversion from {code} to {stock_code}."]})
+                    factor = unit_factor / stock_factor
+                line = siblings[index]
+                siblings[index] = line._replace(multiplier=line.multiplier * factor)
     return graph
+
+
+def _item_conversions(pending: list[tuple[Any, ...]]) -> dict[tuple[int, int], Decimal]:
+    """Item-specific factors (stock units in one unit) for the lines used in another unit than
+    their component's stock unit, exactly (as services.convert with item=)."""
+    components = {entry[2] for entry in pending}
+    conversions = ItemUnitConversion.objects.filter(unit_id__in={entry[3] for entry in pending})
+    # Filtering by the few units used avoids a huge IN list when many components qualify.
+    if len(components) <= 1000:
+        conversions = conversions.filter(item_id__in=components)
+    return {
+        (item_id, unit_id): Decimal(num) / Decimal(den)
+        for item_id, unit_id, num, den in conversions.values_list(
+            "item_id", "unit_id", "factor_numerator", "factor_denominator"
+        )
+    }
 
 
 def released_descendants(item_ids: Iterable[int]) -> set[int]:
@@ -336,6 +376,72 @@ def _quantity(value: Decimal | int | str) -> Decimal:
     return Decimal(str(value))
 
 
+def _walk(
+    item_id: int, top: Decimal, graph: BomGraph, costed: bool = False
+) -> tuple[list[ExplosionRow], list[int], list[Decimal], dict[int, Decimal]]:
+    """Depth-first rows below `item_id` for `top` stock units, each row's parent row index and,
+    when `costed`, each row's own cost (standard cost x extended for a leaf, 0 for a row costed
+    from its components, filled in by rollup) and the leaves' cost per level, in one pass."""
+    rows: list[ExplosionRow] = []
+    parents: list[int] = []
+    costs: list[Decimal] = []
+    per_level: dict[int, Decimal] = defaultdict(Decimal)
+    children, standard = graph.children, graph.costs
+    below_of = children.get
+    add_row, add_parent, add_cost = rows.append, parents.append, costs.append
+    zero = Decimal(0)
+    with localcontext(CONTEXT):
+        # Iterative depth-first walk: deep trees never hit the recursion limit.
+        stack: list[tuple[int, str, GraphLine, Decimal, frozenset[int], int]] = []
+        first = children.get(item_id, [])
+        ancestors = frozenset({item_id})
+        for index in range(len(first), 0, -1):
+            stack.append((1, str(index), first[index - 1], top, ancestors, -1))
+        pop, push = stack.pop, stack.append
+        while stack:
+            level, path, line, parent_extended, above, parent = pop()
+            (line_id, position, component, quantity, unit, scrap, phantom, multiplier, number, name, stock_unit) = line
+            extended = multiplier * parent_extended
+            below_lines = below_of(component)
+            cycle = component in above
+            has_bom = below_lines is not None
+            me = len(rows)
+            add_row(
+                ExplosionRow(
+                    level,
+                    path,
+                    line_id,
+                    position,
+                    component,
+                    number,
+                    name,
+                    quantity,
+                    unit,
+                    scrap,
+                    phantom,
+                    has_bom,
+                    extended,
+                    stock_unit,
+                    not (phantom and has_bom),
+                    cycle,
+                )
+            )
+            add_parent(parent)
+            if costed:
+                if has_bom and not cycle:
+                    add_cost(zero)
+                else:
+                    cost = standard[component] * extended
+                    add_cost(cost)
+                    per_level[level] += cost
+            if has_bom and not cycle:
+                below = above | {component}
+                level += 1
+                for index in range(len(below_lines), 0, -1):
+                    push((level, f"{path}.{index}", below_lines[index - 1], extended, below, me))
+    return rows, parents, costs, per_level
+
+
 def explode(
     item: Item, *, quantity: Decimal | int | str = 1, on: date | None = None, graph: BomGraph | None = None
 ) -> list[ExplosionRow]:
@@ -346,48 +452,7 @@ def explode(
     phantom's extended quantity, and the phantom's own line is not a requirement.
     """
     graph = graph or load_graph([item.pk], on=on)
-    rows: list[ExplosionRow] = []
-    units, items, children = graph.units, graph.items, graph.children
-    with localcontext(CONTEXT):
-        # Iterative depth-first walk: deep trees never hit the recursion limit.
-        stack: list[tuple[int, str, GraphLine, Decimal, frozenset[int]]] = []
-        top = _quantity(quantity)
-        ancestors = frozenset({item.pk})
-        for index, line in reversed(list(enumerate(children.get(item.pk, []), 1))):
-            stack.append((1, str(index), line, top, ancestors))
-        while stack:
-            level, path, line, parent_extended, above = stack.pop()
-            component_id = line.component_id
-            component = items[component_id]
-            extended = line.multiplier * parent_extended
-            cycle = component_id in above
-            below_lines = children.get(component_id)
-            has_bom = bool(below_lines)
-            rows.append(
-                ExplosionRow(
-                    level,
-                    path,
-                    line.id,
-                    line.position,
-                    component_id,
-                    component["number"],
-                    component["name"],
-                    line.quantity,
-                    units[line.unit_id]["code"],
-                    line.scrap_factor,
-                    line.is_phantom,
-                    has_bom,
-                    extended,
-                    units[component["stock_unit_id"]]["code"],
-                    not (line.is_phantom and has_bom),
-                    cycle,
-                )
-            )
-            if below_lines and not cycle:
-                below = above | {component_id}
-                for index in range(len(below_lines), 0, -1):
-                    stack.append((level + 1, f"{path}.{index}", below_lines[index - 1], extended, below))
-    return rows
+    return _walk(item.pk, _quantity(quantity), graph)[0]
 
 
 def explode_version(
@@ -464,42 +529,22 @@ def rollup(
     cost of its subtree.
     """
     graph = graph or load_graph([item.pk], on=on)
-    exploded = explode(item, quantity=quantity, on=on, graph=graph)
-    items = graph.items
-    zero = Decimal(0)
+    top = _quantity(quantity)
+    exploded, parents, costs, per_level = _walk(item.pk, top, graph, costed=True)
     with localcontext(CONTEXT):
-        per_level: dict[int, Decimal] = defaultdict(Decimal)
-        costs: list[Decimal] = []
-        from_components: list[bool] = []
-        # Rows come depth first: the parent of a row is the last row one level up before it.
-        parent_of: list[int] = []
-        chain: list[int] = []
-        for index, row in enumerate(exploded):
-            del chain[row.level - 1 :]
-            parent_of.append(chain[-1] if chain else -1)
-            chain.append(index)
-            if row.has_bom and not row.cycle:
-                costs.append(zero)
-                from_components.append(True)
-            else:
-                cost = items[row.component_id]["standard_cost"] * row.extended
-                costs.append(cost)
-                from_components.append(False)
-                per_level[row.level] += cost
-        # Walking backwards, each row hands its subtree's cost to its parent: one addition a row.
-        total = zero
+        # Rows come depth first, so walking backwards each row's subtree is complete when it
+        # hands its cost to its parent: one addition a row.
+        total = Decimal(0)
         for index in range(len(exploded) - 1, -1, -1):
-            parent = parent_of[index]
+            parent = parents[index]
             if parent < 0:
                 total += costs[index]
             else:
                 costs[parent] += costs[index]
         if not exploded:
-            total = items[item.pk]["standard_cost"] * _quantity(quantity)
-    standard_costs = {pk: row["standard_cost"] for pk, row in items.items()}
-    return Rollup(
-        item.pk, _quantity(quantity), total, dict(per_level), exploded, costs, from_components, standard_costs
-    )
+            total = graph.costs[item.pk] * top
+    from_components = [row.has_bom and not row.cycle for row in exploded]
+    return Rollup(item.pk, top, total, dict(per_level), exploded, costs, from_components, dict(graph.costs))
 
 
 # --- Where used ----------------------------------------------------------------------------------

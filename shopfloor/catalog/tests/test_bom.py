@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shopfloor.catalog import selectors, services
 from shopfloor.catalog.models import BomLine, BomVersion, Item, Unit
@@ -313,6 +315,43 @@ def test_exploding_a_draft_uses_its_own_lines_and_released_ones_below(make, admi
     assert selectors.explode(truck) == []  # nothing released for the truck yet
     rows = by_number(selectors.explode_version(draft))
     assert rows["HUB"].extended == 6
+
+
+def test_a_shared_sub_assembly_is_exploded_under_each_user_and_lines_are_read_a_level_at_a_time(make):
+    cart, frame, kit = make.item("CART"), make.item("FRAME"), make.item("KIT")
+    gearbox, gear = make.item("GEARBOX", cost="7"), make.item("GEAR", cost="2")
+    make.bom(gearbox, [(gear, "3", "ea")])
+    make.bom(frame, [(gearbox, "1", "ea")])
+    make.bom(kit, [(gearbox, "2", "ea")])
+    make.bom(cart, [(frame, "1", "ea"), (kit, "1", "ea")])
+
+    with CaptureQueriesContext(connection) as narrow:
+        rows = selectors.explode(cart, quantity=2)
+    assert [(r.path, r.number, r.extended, r.has_bom) for r in rows] == [
+        ("1", "FRAME", 2, True),
+        ("1.1", "GEARBOX", 2, True),
+        ("1.1.1", "GEAR", 6, False),
+        ("2", "KIT", 2, True),
+        ("2.1", "GEARBOX", 4, True),
+        ("2.1.1", "GEAR", 12, False),
+    ]
+    assert selectors.requirements(cart, quantity=2)[gear.pk] == 18
+    result = selectors.rollup(cart, quantity=2)
+    assert result.total == 36  # 18 gears x 2; the gearbox's own cost is not counted
+    assert [money for money in result.costs] == [12, 12, 12, 24, 24, 24]
+    assert result.per_level == {3: 36}
+
+    # A wider tree of the same depth costs the same number of queries: one per level, never one
+    # per line or per item.
+    wagon, frame2, kit2, tray, bolt = (make.item(n) for n in ("WAGON", "FRAME-2", "KIT-2", "TRAY", "BOLT"))
+    make.bom(frame2, [(gearbox, "1", "ea"), (bolt, "4", "ea")])
+    make.bom(kit2, [(gearbox, "1", "ea"), (bolt, "2", "ea")])
+    make.bom(tray, [(bolt, "6", "ea")])
+    make.bom(wagon, [(frame2, "1", "ea"), (kit2, "1", "ea"), (tray, "1", "ea")])
+    with CaptureQueriesContext(connection) as wide:
+        rows = selectors.explode(wagon)
+    assert len(rows) == 10
+    assert len(wide) == len(narrow)
 
 
 @pytest.mark.postgres
