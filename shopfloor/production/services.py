@@ -67,8 +67,9 @@ def _quantity(value: Any, field: str = "quantity", *, allow_zero: bool = False) 
     return q
 
 
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral() else format(value.normalize(), "f")
+def fmt(value: Decimal) -> str:
+    """A quantity as people write it: 20, 2.5 (never 2E+1)."""
+    return format(value.normalize(), "f") if value else "0"
 
 
 def _source(work_order: WorkOrder) -> inventory.SourceDocument:
@@ -598,8 +599,8 @@ def complete_operation(
         raise ValidationError(
             {
                 "good_quantity": [
-                    f"Operation {op.sequence} received {_fmt(received)}; it cannot complete "
-                    f"{_fmt(good + scrap)} (good {_fmt(good)} + scrap {_fmt(scrap)})."
+                    f"Operation {op.sequence} received {fmt(received)}; it cannot complete "
+                    f"{fmt(good + scrap)} (good {fmt(good)} + scrap {fmt(scrap)})."
                 ]
             }
         )
@@ -657,7 +658,7 @@ def _backflush(actor: Any, op: Operation, processed: Decimal) -> None:
         found = sum((p.get("take", Decimal(0)) for p in picks), Decimal(0))
         if found < need:
             raise Conflict(
-                f"Backflush of {line.component.number}: only {_fmt(found)} of {_fmt(need)} "
+                f"Backflush of {line.component.number}: only {fmt(found)} of {fmt(need)} "
                 f"{line.component.stock_unit} available at {location.code}.",
                 code="insufficient_stock",
             )
@@ -865,7 +866,7 @@ def return_material(
     if q > issued:
         what = f" lot {lot.number}" if lot else (f" serial {serial_obj.serial}" if serial_obj else "")
         raise ValidationError(
-            {"quantity": [f"Only {_fmt(issued)} of {line.component.number}{what} is issued to {wo.number}."]}
+            {"quantity": [f"Only {fmt(issued)} of {line.component.number}{what} is issued to {wo.number}."]}
         )
     move = inventory.post_move(
         actor=actor,
@@ -974,7 +975,7 @@ def receive_output(
     q = _quantity(quantity)
     open_q = receivable_quantity(wo)
     if q > open_q:
-        raise ValidationError({"quantity": [f"Only {_fmt(open_q)} of {wo.item.number} is ready to receive."]})
+        raise ValidationError({"quantity": [f"Only {fmt(open_q)} of {wo.item.number} is ready to receive."]})
     item = wo.item
     production = inventory.virtual_location(location.plant_id, Location.Type.PRODUCTION)
     outputs: list[WorkOrderOutput] = []
