@@ -153,11 +153,11 @@ class ReceiptSerializer(TenantModelSerializer):
         read_only_fields = fields
 
 
-class CommentInput(StrictSerializerMixin, serializers.Serializer):
+class PurchaseOrderCommentInput(StrictSerializerMixin, serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ReceiveLineInput(StrictSerializerMixin, serializers.Serializer):
+class PurchaseReceiptLineInput(StrictSerializerMixin, serializers.Serializer):
     order_line = serializers.IntegerField(min_value=1)
     quantity = serializers.DecimalField(**QUANTITY)
     lot_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
@@ -175,8 +175,8 @@ class ReceiveLineInput(StrictSerializerMixin, serializers.Serializer):
     )
 
 
-class ReceiveInput(StrictSerializerMixin, serializers.Serializer):
-    lines = ReceiveLineInput(many=True, allow_empty=False)
+class PurchaseReceiptInput(StrictSerializerMixin, serializers.Serializer):
+    lines = PurchaseReceiptLineInput(many=True, allow_empty=False)
     delivery_note = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -256,69 +256,69 @@ class PurchaseOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
         services.delete_purchase_order(actor=self.request.user, order=instance)
 
     def _comment(self) -> str:
-        body = CommentInput(data=self.request.data)
+        body = PurchaseOrderCommentInput(data=self.request.data)
         body.is_valid(raise_exception=True)
         return body.validated_data.get("comment", "")
 
     def _answer(self, order: PurchaseOrder) -> Response:
         return Response(PurchaseOrderSerializer(self.get_queryset().get(pk=order.pk)).data)
 
-    @extend_schema(request=CommentInput, responses=_ORDER)
+    @extend_schema(request=PurchaseOrderCommentInput, responses=_ORDER)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: Any = None) -> Response:
         """Approved at once within the approval threshold; else pending approval."""
         order = self.get_object()
         return self._answer(services.submit(actor=request.user, order=order, comment=self._comment()))
 
-    @extend_schema(request=CommentInput, responses=_ORDER)
+    @extend_schema(request=PurchaseOrderCommentInput, responses=_ORDER)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: Any = None) -> Response:
         """Give one approval (not to one's own order); the last one needed approves it."""
         order = self.get_object()
         return self._answer(services.approve(actor=request.user, order=order, comment=self._comment()))
 
-    @extend_schema(request=CommentInput, responses=_ORDER)
+    @extend_schema(request=PurchaseOrderCommentInput, responses=_ORDER)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: Any = None) -> Response:
         """Refuse approval with a reason; the order goes back to draft."""
         order = self.get_object()
         return self._answer(services.reject(actor=request.user, order=order, comment=self._comment()))
 
-    @extend_schema(request=CommentInput, responses=_ORDER)
+    @extend_schema(request=PurchaseOrderCommentInput, responses=_ORDER)
     @action(detail=True, methods=["post"])
     def send(self, request: Request, pk: Any = None) -> Response:
         """The approved order goes to the supplier."""
         order = self.get_object()
         return self._answer(services.send(actor=request.user, order=order, comment=self._comment()))
 
-    @extend_schema(request=CommentInput, responses=_ORDER)
+    @extend_schema(request=PurchaseOrderCommentInput, responses=_ORDER)
     @action(detail=True, methods=["post"], url_path="return-to-draft")
     def return_to_draft(self, request: Request, pk: Any = None) -> Response:
         """Back to draft for changes (a reason is needed)."""
         order = self.get_object()
         return self._answer(services.return_to_draft(actor=request.user, order=order, comment=self._comment()))
 
-    @extend_schema(request=CommentInput, responses=_ORDER)
+    @extend_schema(request=PurchaseOrderCommentInput, responses=_ORDER)
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: Any = None) -> Response:
         """Close a received order, or a partially received one short (with a reason)."""
         order = self.get_object()
         return self._answer(services.close(actor=request.user, order=order, comment=self._comment()))
 
-    @extend_schema(request=CommentInput, responses=_ORDER)
+    @extend_schema(request=PurchaseOrderCommentInput, responses=_ORDER)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: Any = None) -> Response:
         """Cancel an order nothing was received against (a reason is needed)."""
         order = self.get_object()
         return self._answer(services.cancel(actor=request.user, order=order, comment=self._comment()))
 
-    @extend_schema(request=ReceiveInput, responses={201: ReceiptSerializer}, parameters=[_IDEMPOTENCY])
+    @extend_schema(request=PurchaseReceiptInput, responses={201: ReceiptSerializer}, parameters=[_IDEMPOTENCY])
     @action(detail=True, methods=["post"])
     def receive(self, request: Request, pk: Any = None) -> Response:
         """Post a delivery: each line an order line and a quantity in its unit, with the lot
         number or the serials; over the tolerance, or a serial that exists, is a 400 and nothing posts."""
         order = self.get_object()
-        body = ReceiveInput(data=request.data)
+        body = PurchaseReceiptInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         key = request.headers.get("Idempotency-Key", "")
