@@ -422,7 +422,7 @@ def _measure(data: dict[str, Any]) -> dict[str, Any]:
         ]
     if errors:
         raise ValidationError(errors)
-    footage = values["depth_out"] - values["depth_in"]
+    footage = (values["depth_out"] - values["depth_in"]).quantize(TWO_PLACES)
     rop = (footage / values["hours_on_bottom"]).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
     return {**values, "footage": footage, "rop": rop}
 
