@@ -129,7 +129,10 @@ def pick_list(work_order: WorkOrder) -> list[dict[str, Any]]:
                 "material": line,
                 "open_quantity": open_q,
                 "location": location,
-                "suggestions": [s for s in suggestions if s.get("take", 0) > 0],
+                # Without a pick location FEFO looks everywhere; only this plant's stock can be issued.
+                "suggestions": [
+                    s for s in suggestions if s.get("take", 0) > 0 and s["location"].plant_id == work_order.plant_id
+                ],
             }
         )
     return rows

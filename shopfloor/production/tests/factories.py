@@ -75,19 +75,17 @@ class WorkOrderFactory(TenantFactory):
             return services.create_work_order(actor=_actor(), data=kwargs)
 
 
-def released_order(
+def engineering_scene(
     *,
     organization: Any = None,
-    quantity: Decimal | int | str = 10,
     product_tracking: str = "lot",
     component_tracking: str = "lot",
     operations: int = 2,
     stock: Decimal | int | str | None = 100,
     per_unit: Decimal | int | str = 2,
     machines: bool = True,
-    due_in_days: int = 14,
-) -> WorkOrder:
-    """A released work order with its BOM and routing copied on (see the module docstring)."""
+) -> dict[str, Any]:
+    """A plant with a store, a product with a released BOM and routing, its component in stock."""
     organization = organization or tenancy.current_organization() or OrganizationFactory()
     with _in_org(organization):
         actor = _actor()
@@ -133,15 +131,30 @@ def released_order(
                         actor=actor, item=component, number=f"C-{component.number}"
                     )
                 inventory_services.receive(actor=actor, item=component, quantity=stock, location=store, lot=lot)
+        return {"plant": plant, "store": store, "product": product, "component": component}
+
+
+def released_order(
+    *,
+    organization: Any = None,
+    quantity: Decimal | int | str = 10,
+    due_in_days: int = 14,
+    **scene: Any,
+) -> WorkOrder:
+    """A released work order with its BOM and routing copied on (see the module docstring)."""
+    organization = organization or tenancy.current_organization() or OrganizationFactory()
+    made = engineering_scene(organization=organization, **scene)
+    with _in_org(organization):
+        actor = _actor()
         wo = services.create_work_order(
             actor=actor,
             data={
-                "item": product,
+                "item": made["product"],
                 "quantity": quantity,
-                "plant": plant,
+                "plant": made["plant"],
                 "due_date": timezone.localdate() + timedelta(days=due_in_days),
-                "issue_location": store,
-                "output_location": store,
+                "issue_location": made["store"],
+                "output_location": made["store"],
             },
         )
         services.plan_work_order(actor=actor, work_order=wo)
