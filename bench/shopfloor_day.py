@@ -1,0 +1,312 @@
+"""A day on the shop floor: 20 terminals working 200 work orders of 6 operations through the
+/floor/ pages, on PostgreSQL (a throwaway database created and dropped on the server DATABASE_URL
+names, default postgres://postgres@127.0.0.1:5432/postgres).
+
+Each terminal is a thread with its own logged-in Django test client (the whole request path:
+middleware, tenancy, permissions, services, templates; no network) and its own operator. It takes
+its share of the released orders and works them as a scanner would: scan the order, then for
+each operation scan its code, START, (on the first operation) scan the component's lot label and
+confirm the issue, COMPLETE and post the good quantity. An action is one POST and the GET of the
+page it redirects to (what the operator waits for). Between actions a terminal waits a think
+time (default 0.3 s: a person reading the screen and reaching for the next label).
+
+Reports per-action latency (p50/p95/max), errors (a 4xx/5xx or an error message on the page),
+and whether the books balance afterwards: stock balances equal the ledger's sums, every material
+line's issued quantity equals the sum of its issues. Prints one JSON document.
+
+    .venv/bin/python bench/shopfloor_day.py
+    BENCH_SECONDS=20 BENCH_TERMINALS=10 .venv/bin/python bench/shopfloor_day.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import threading
+import time
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+
+from _throwaway_pg import organization_with_stock_locations, throwaway_database
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
+TERMINALS = int(os.environ.get("BENCH_TERMINALS", "20"))
+ORDERS = int(os.environ.get("BENCH_ORDERS", "200"))
+OPERATIONS = int(os.environ.get("BENCH_OPERATIONS", "6"))
+THINK = float(os.environ.get("BENCH_THINK_SECONDS", "0.3"))
+QUANTITY = 5
+TARGET_P95_MS = 150
+
+TECHNICIAN = ["*.view_*", "production.change_operation", "production.add_materialissue", "inventory.add_stockmove"]
+
+
+def build(org, admin, plant, store):
+    """One product (a lot-tracked component, 1 per unit; a routing of OPERATIONS steps), the
+    component's lot in stock, and ORDERS released work orders of QUANTITY each."""
+    from django.utils import timezone
+
+    from shopfloor.catalog import services as catalog_services
+    from shopfloor.catalog.models import BomLine, BomVersion, Item, Unit
+    from shopfloor.core import tenancy
+    from shopfloor.inventory import services as inventory_services
+    from shopfloor.production import services as production
+    from shopfloor.production.models import Operation as JobCard
+    from shopfloor.resources import services as resources_services
+    from shopfloor.resources.models import Operation, Routing, WorkCenter, WorkingCalendar
+
+    with tenancy.use(org, admin):
+        ea = Unit.objects.get(code="ea")
+        product = Item.objects.create(
+            organization=org, number="BIT-8.5", name="PDC bit 8.5in", stock_unit=ea, tracking="lot", status="active"
+        )
+        component = Item.objects.create(
+            organization=org,
+            number="CUTTER-13",
+            name="PDC cutter 13 mm",
+            stock_unit=ea,
+            tracking="lot",
+            status="active",
+            make_or_buy="buy",
+            item_type="raw_material",
+        )
+        version = BomVersion.objects.create(organization=org, item=product, version=1)
+        BomLine.objects.create(organization=org, version=version, component=component, quantity=1, unit=ea)
+        catalog_services.release_bom_version(actor=admin, version=version)
+        calendar = WorkingCalendar.objects.create(organization=org, name="Bench", plant=plant)
+        center = WorkCenter.objects.create(
+            organization=org, plant=plant, code="CELL-1", name="Cell 1", calendar=calendar
+        )
+        routing = Routing.objects.create(organization=org, item=product, version=1)
+        for i in range(OPERATIONS):
+            Operation.objects.create(
+                organization=org,
+                routing=routing,
+                sequence=10 * (i + 1),
+                description=f"Step {i + 1}",
+                work_center=center,
+                work_instructions="Check the drawing, then work to it.",
+            )
+        resources_services.release_routing(actor=admin, routing=routing)
+        lot = inventory_services.lot_for_receipt(actor=admin, item=component, number="L-0001")
+        inventory_services.receive(
+            actor=admin, item=component, quantity=Decimal(ORDERS * QUANTITY * 2), location=store, lot=lot
+        )
+        orders = []
+        for _ in range(ORDERS):
+            wo = production.create_work_order(
+                actor=admin,
+                data={
+                    "item": product,
+                    "quantity": QUANTITY,
+                    "plant": plant,
+                    "due_date": timezone.localdate() + timedelta(days=7),
+                    "issue_location": store,
+                    "output_location": store,
+                },
+            )
+            production.plan_work_order(actor=admin, work_order=wo)
+            orders.append(production.release_work_order(actor=admin, work_order=wo))
+        ops = defaultdict(list)
+        for wo_id, op_id, seq in (
+            JobCard.objects.filter(work_order__in=orders)
+            .order_by("work_order_id", "sequence")
+            .values_list("work_order_id", "id", "sequence")
+        ):
+            ops[wo_id].append((op_id, seq))
+        return [(wo.pk, wo.number, ops[wo.pk]) for wo in orders], lot, component
+
+
+def operators(org, count):
+    from shopfloor.core import tenancy
+    from shopfloor.core.models import Membership, Role, User
+
+    with tenancy.use(org):
+        role = Role.objects.create(organization=org, name="Bench technician", permissions=TECHNICIAN)
+        users = []
+        for i in range(count):
+            user = User.objects.create_user(f"op{i:02d}", f"op{i:02d}@example.com", "x")
+            membership = Membership.objects.create(organization=org, user=user)
+            membership.roles.set([role])
+            users.append(user)
+    return users
+
+
+ERROR = re.compile(rb'class="message message-error">([^<]*)<')
+
+
+def terminal(index, user, orders, lot, component, store, clock, timings, errors, done, start):
+    from django.db import connections
+    from django.test import Client
+
+    # A server error is counted (and the terminal goes on), as an operator would see it.
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    client.get("/floor/")  # warm: templates compiled, URLconf loaded, before the clock starts
+
+    def act(name, method, url, data=None):
+        began = time.perf_counter()
+        response = client.post(url, data or {}) if method == "post" else client.get(url)
+        if response.status_code == 302:
+            response = client.get(response["Location"])
+        elapsed = (time.perf_counter() - began) * 1000
+        timings[name].append(elapsed)
+        problem = ERROR.search(response.content) if response.status_code == 200 else None
+        if response.status_code >= 400 or problem:
+            errors.append(
+                {
+                    "terminal": index,
+                    "action": name,
+                    "status": response.status_code,
+                    "message": problem.group(1).decode()[:200]
+                    if problem
+                    else response.content[:200].decode(errors="replace"),
+                }
+            )
+        time.sleep(THINK)
+        return response
+
+    try:
+        start.wait()
+        for wo_id, number, ops in orders:
+            if time.monotonic() > clock["deadline"]:
+                break
+            act("scan order", "post", "/floor/scan/", {"code": number})
+            for position, (op_id, sequence) in enumerate(ops):
+                if time.monotonic() > clock["deadline"]:
+                    break
+                context = f"op:{op_id}"
+                act(
+                    "scan operation", "post", "/floor/scan/", {"code": f"{number}/{sequence}", "context": f"wo:{wo_id}"}
+                )
+                act("start", "post", "/floor/scan/", {"code": "START", "context": context})
+                if position == 0:
+                    act(
+                        "scan lot label",
+                        "post",
+                        "/floor/scan/",
+                        {"code": f"LOT:{component.number}:{lot.number}", "context": context},
+                    )
+                    act(
+                        "issue",
+                        "post",
+                        f"/floor/op/{op_id}/issue/",
+                        {"lot": lot.pk, "location": store.pk, "quantity": QUANTITY, "key": uuid.uuid4().hex},
+                    )
+                act("complete (form)", "post", "/floor/scan/", {"code": "COMPLETE", "context": context})
+                act("complete", "post", f"/floor/operations/{op_id}/complete/", {"good": QUANTITY, "scrap": ""})
+                with done["lock"]:
+                    done["operations"] += 1
+            else:
+                with done["lock"]:
+                    done["orders"] += 1
+    except BaseException as exc:  # noqa: BLE001 - reported in the JSON
+        errors.append({"terminal": index, "action": "crash", "status": 0, "message": repr(exc)[:300]})
+    finally:
+        connections.close_all()
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return round(ordered[k], 1)
+
+
+def main() -> None:
+    with throwaway_database("bench_floor"):
+        from django.db import connection
+
+        from shopfloor.core import events, tenancy
+        from shopfloor.inventory import selectors
+        from shopfloor.inventory.models import StockBalance
+        from shopfloor.production.models import MaterialIssue, WorkOrderMaterial
+
+        events.enqueue = lambda event_id: None  # delivery belongs to a worker, not to the timed path
+        admin, org, plant, shelves = organization_with_stock_locations(1)
+        store = shelves[0]
+        built = time.perf_counter()
+        orders, lot, component = build(org, admin, plant, store)
+        setup_seconds = time.perf_counter() - built
+        users = operators(org, TERMINALS)
+
+        timings: dict[str, list[float]] = defaultdict(list)
+        errors: list[dict] = []
+        done = {"orders": 0, "operations": 0, "lock": threading.Lock()}
+        start = threading.Barrier(TERMINALS + 1)
+        share = [orders[i::TERMINALS] for i in range(TERMINALS)]
+        clock = {"deadline": float("inf")}
+        threads = [
+            threading.Thread(
+                target=terminal,
+                args=(i, users[i], share[i], lot, component, store, clock, timings, errors, done, start),
+            )
+            for i in range(TERMINALS)
+        ]
+        for t in threads:
+            t.start()
+        clock["deadline"] = time.monotonic() + SECONDS
+        start.wait()
+        began = time.perf_counter()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - began
+
+        everything = [v for values in timings.values() for v in values]
+        with tenancy.use(org):
+            books = {(b.item_id, b.location_id, b.lot_id): b.on_hand for b in StockBalance.objects.all()}
+            balanced = books == selectors.ledger_sums()
+            issued = defaultdict(Decimal)
+            for line_id, quantity in MaterialIssue.objects.values_list("material_id", "quantity"):
+                issued[line_id] += quantity
+            lines_match = all(
+                issued.get(pk, Decimal(0)) == q
+                for pk, q in WorkOrderMaterial.objects.values_list("id", "issued_quantity")
+            )
+        p95 = percentile(everything, 95)
+        print(
+            json.dumps(
+                {
+                    "benchmark": "shopfloor_day",
+                    "database": connection.vendor,
+                    "server_version": connection.pg_version,
+                    "terminals": TERMINALS,
+                    "work_orders": ORDERS,
+                    "operations_per_order": OPERATIONS,
+                    "think_seconds": THINK,
+                    "setup_seconds": round(setup_seconds, 1),
+                    "seconds": round(elapsed, 1),
+                    "actions": len(everything),
+                    "actions_per_second": round(len(everything) / elapsed, 1) if elapsed else None,
+                    "operations_completed": done["operations"],
+                    "orders_finished": done["orders"],
+                    "latency_ms": {
+                        "p50": percentile(everything, 50),
+                        "p95": p95,
+                        "max": round(max(everything), 1) if everything else None,
+                        "mean": round(statistics.fmean(everything), 1) if everything else None,
+                    },
+                    "latency_ms_by_action": {
+                        name: {"count": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95)}
+                        for name, v in sorted(timings.items())
+                    },
+                    "p95_target_ms": TARGET_P95_MS,
+                    "p95_within_target": p95 is not None and p95 < TARGET_P95_MS,
+                    "errors": len(errors),
+                    "error_samples": errors[:5],
+                    "balances_equal_ledger": balanced,
+                    "material_lines_equal_issues": lines_match,
+                    "cpu_count": os.cpu_count(),
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
+                },
+                indent=2,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
