@@ -410,6 +410,17 @@ def _on_completed(work_order: WorkOrder, actor: Any) -> None:
     )
 
 
+@on_enter(MODEL, "on_hold")
+def _on_hold(work_order: WorkOrder, actor: Any) -> None:
+    """Nobody works on an order on hold: running job cards pause and their clocks stop."""
+    now = timezone.now()
+    for op in Operation.objects.select_for_update().filter(work_order=work_order, status=Operation.Status.IN_PROGRESS):
+        _close_time(op, now)
+        op.status = Operation.Status.PAUSED
+        op.save(update_fields=["status", "updated_at"])
+        audit.record(actor, op, action="action", reason="order on hold", changes={"status": ["in_progress", "paused"]})
+
+
 @on_enter(MODEL, "cancelled")
 def _on_cancelled(work_order: WorkOrder, actor: Any) -> None:
     events.emit("production.workorder.cancelled", {"id": work_order.pk, "number": work_order.number})
@@ -453,6 +464,7 @@ def _locked_operation(operation: Operation) -> Operation:
 
 
 def _open_time(op: Operation, actor: Any, now: Any) -> None:
+    access.require(actor, "production.add_timeentry", plant=op.work_order.plant)
     rate = op.work_center.cost_rate_per_hour
     user = op.operator or (actor if getattr(actor, "is_authenticated", False) else None)
     TimeEntry.objects.create(

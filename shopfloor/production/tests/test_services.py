@@ -487,3 +487,24 @@ def test_open_work_orders_are_supply_for_available_to_promise(tenant, admin_user
     assert expected_receipts(item=wo.item, plant=wo.plant) == []  # a draft promises nothing
     services.plan_work_order(actor=admin_user, work_order=wo)
     assert expected_receipts(item=wo.item, plant=wo.plant) == [(max(wo.due_date, timezone.localdate()), D(7))]
+
+
+def test_putting_an_order_on_hold_pauses_running_job_cards(tenant, admin_user):
+    wo = released_order()
+    op = wo.operations.order_by("sequence").first()
+    services.start_operation(actor=admin_user, operation=op)
+    services.transition_work_order(actor=admin_user, work_order=wo, to_state="on_hold", comment="spindle broke")
+    op.refresh_from_db()
+    assert op.status == "paused"
+    assert not TimeEntry.objects.filter(operation=op, ended_at__isnull=True).exists()
+    with pytest.raises(Conflict):
+        services.resume_operation(actor=admin_user, operation=op)
+    services.transition_work_order(actor=admin_user, work_order=wo, to_state="in_progress")
+    assert services.resume_operation(actor=admin_user, operation=op).status == "in_progress"
+
+
+def test_job_cards_need_the_time_booking_permission(tenant, org):
+    wo = released_order()
+    only_ops = member(org, ["*.view_*", "production.change_operation"])
+    with pytest.raises(PermissionDenied):
+        services.start_operation(actor=only_ops, operation=wo.operations.first())
