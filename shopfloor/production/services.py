@@ -464,7 +464,8 @@ def _locked_operation(operation: Operation) -> Operation:
 
 
 def _open_time(op: Operation, actor: Any, now: Any) -> None:
-    access.require(actor, "production.add_timeentry", plant=op.work_order.plant)
+    # The clocks are part of the job card action (production.change_operation); booking time
+    # by hand afterwards (`book_time`) is what production.add_timeentry grants.
     rate = op.work_center.cost_rate_per_hour
     user = op.operator or (actor if getattr(actor, "is_authenticated", False) else None)
     TimeEntry.objects.create(
@@ -494,6 +495,48 @@ def _close_time(op: Operation, now: Any) -> None:
         entry.ended_at = end
         entry.minutes = Decimal((end - entry.started_at).total_seconds() / 60).quantize(MINUTE_PLACES)
         entry.save(update_fields=["ended_at", "minutes", "updated_at"])
+
+
+@transaction.atomic
+def book_time(
+    *,
+    actor: Any,
+    operation: Operation,
+    kind: str,
+    started_at: Any,
+    minutes: Any,
+    user: Any = None,
+    machine: Machine | None = None,
+    note: str = "",
+) -> TimeEntry:
+    """Book labour or machine time by hand (a forgotten clock-in, rework off the terminal)."""
+    op = _locked_operation(operation)
+    access.require(actor, "production.add_timeentry", plant=op.work_order.plant)
+    if kind not in TimeEntry.Kind.values:
+        raise ValidationError({"kind": [f"'{kind}' is labour or machine."]})
+    m = _quantity(minutes, "minutes")
+    if op.work_order.status in ("completed", "cancelled"):
+        raise Conflict(f"{op.work_order.number} is {op.work_order.status}.")
+    if kind == TimeEntry.Kind.MACHINE and machine is None:
+        raise ValidationError({"machine": ["Machine time names the machine."]})
+    if machine is not None and machine.pk != op.machine_id:
+        _check_machine(op, machine)
+    entry = TimeEntry.objects.create(
+        organization_id=op.organization_id,
+        work_order_id=op.work_order_id,
+        operation=op,
+        kind=kind,
+        user=user if kind == TimeEntry.Kind.LABOUR else None,
+        machine=machine if kind == TimeEntry.Kind.MACHINE else None,
+        started_at=started_at,
+        ended_at=started_at + timedelta(minutes=float(m)),
+        minutes=m.quantize(MINUTE_PLACES),
+        rate_per_hour=op.work_center.cost_rate_per_hour,
+        note=note[:200],
+    )
+    audit.record(actor, entry, action="create", changes=audit.diff({}, audit.snapshot(entry)))
+    events.emit("production.time.booked", {"id": entry.pk, "operation": op.pk, "minutes": str(m)})
+    return entry
 
 
 def _check_machine(op: Operation, machine: Machine | None) -> None:

@@ -503,8 +503,15 @@ def test_putting_an_order_on_hold_pauses_running_job_cards(tenant, admin_user):
     assert services.resume_operation(actor=admin_user, operation=op).status == "in_progress"
 
 
-def test_job_cards_need_the_time_booking_permission(tenant, org):
+def test_booking_time_by_hand_needs_its_permission_and_counts_in_cost(tenant, org, admin_user):
     wo = released_order()
+    op = wo.operations.order_by("sequence").first()
     only_ops = member(org, ["*.view_*", "production.change_operation"])
+    start = timezone.now() - timedelta(hours=2)
     with pytest.raises(PermissionDenied):
-        services.start_operation(actor=only_ops, operation=wo.operations.first())
+        services.book_time(actor=only_ops, operation=op, kind="labour", started_at=start, minutes=30)
+    entry = services.book_time(
+        actor=admin_user, operation=op, kind="labour", started_at=start, minutes=90, user=admin_user
+    )
+    assert entry.minutes == D(90)
+    assert selectors.cost_summary(wo)["actual"]["labour"] == D("142.50")  # 1.5 h x 95.00
