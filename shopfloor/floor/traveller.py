@@ -193,6 +193,19 @@ def render(work_order: WorkOrder) -> bytes:
         )
         story.append(KeepTogether([block, Spacer(0, 2.5 * mm)]))
 
+    # The command strip: a scanner-only operator (no keyboard at the machine) scans these.
+    words = [codes.START, codes.PAUSE, codes.RESUME, codes.COMPLETE]
+    cell = width / len(words)
+    strip = Table(
+        [
+            [QrFlowable(codes.encode(codes.COMMAND, w), 16 * mm) for w in words],
+            [_p(w, SMALL) for w in words],
+        ],
+        colWidths=[cell] * len(words),
+    )
+    strip.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    story.append(KeepTogether([_p("Commands (scan after the operation's code)", SECTION), strip]))
+
     def footer(canvas: Any, document: Any) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 7.5)

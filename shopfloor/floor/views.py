@@ -137,6 +137,7 @@ def _order_context(request: HttpRequest, work_order: WorkOrder) -> dict[str, Any
         "materials": materials,
         "documents": selectors.documents_for(work_order, ops),
         "progress": production_selectors.progress(work_order),
+        "order_status": work_order.status.replace("_", " ").capitalize(),
     }
 
 

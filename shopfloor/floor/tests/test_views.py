@@ -136,6 +136,7 @@ def test_traveller_is_a4_with_a_qr_per_operation(web, tenant):
     assert wo.number in texts
     for sequence in (10, 20, 30):
         assert f"{wo.number}/{sequence}" in texts
+    assert {"START", "PAUSE", "RESUME", "COMPLETE"} <= set(texts)  # the command strip
     # Four QR codes: the order's and one per operation, each a whole number of modules square.
     assert sum(1 for p in pages for r in p.rects if r[2] > 0) > 4 * 50
 
@@ -174,3 +175,19 @@ def test_one_label_by_url_and_size(web, tenant):
     assert (page.width_mm, page.height_mm) == (62.0, 29.0)
     assert web.get(f"/floor/labels/location/{wo.issue_location.pk}/", {"size": "A4"}).status_code == 400
     assert web.get("/floor/labels/cheese/1/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/floor/operations/{op}/", "/floor/work-orders/{wo}/", "/floor/"])
+def test_terminal_pages_cost_the_same_queries_for_2_or_6_operations(web, tenant, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for operations in (2, 6):
+        wo = released_order(operations=operations)
+        op = wo.operations.get(sequence=10)
+        web.get(url.format(op=op.pk, wo=wo.pk))  # warm per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            assert web.get(url.format(op=op.pk, wo=wo.pk)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
