@@ -366,3 +366,43 @@ def test_two_releases_of_one_document_at_once_leave_exactly_one_released():
     with tenancy.use(org):
         statuses = sorted(DocumentRevision.objects.filter(document=doc).values_list("status", flat=True))
     assert statuses == ["released", "superseded", "superseded"]
+
+
+def test_a_retried_upload_above_the_general_body_limit_is_written_once(api, document, settings, media, org, admin_user):
+    """The Idempotency-Key of a multipart upload over DATA_UPLOAD_MAX_MEMORY_SIZE is checked
+    against its parsed fields and file hash (Django would refuse to read such a body whole)."""
+    big = bytes(range(256)) * (3 * 4096 + 7)  # 3 MiB and a bit
+    assert len(big) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    first = api.post(
+        reverse("documentrevision-list"),
+        {"document": document.pk, "revision": "A", "file": SimpleUploadedFile("body.pdf", big, "application/pdf")},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-body-A",
+    )
+    assert first.status_code == 201, first.content
+    retry = api.post(
+        reverse("documentrevision-list"),
+        {"document": document.pk, "revision": "A", "file": SimpleUploadedFile("body.pdf", big, "application/pdf")},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-body-A",
+    )
+    assert retry.status_code == 201, retry.content
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json()["id"] == first.json()["id"]
+    with tenancy.use(org, admin_user):
+        assert DocumentRevision.objects.filter(document=document).count() == 1
+    assert len(stored_files(media)) == 1
+
+    # The same key with another file is another request: refused, nothing written.
+    other = big[:-1] + b"!"
+    clash = api.post(
+        reverse("documentrevision-list"),
+        {"document": document.pk, "revision": "B", "file": SimpleUploadedFile("body.pdf", other, "application/pdf")},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-body-A",
+    )
+    assert clash.status_code == 409
+    assert clash.json()["detail"] == "This Idempotency-Key was used for a different request."
+    with tenancy.use(org, admin_user):
+        assert DocumentRevision.objects.filter(document=document).count() == 1
+    assert len(stored_files(media)) == 1

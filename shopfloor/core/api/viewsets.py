@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import mixins, viewsets
@@ -30,6 +31,33 @@ class _Replay(APIException):
     def __init__(self, response: Response) -> None:
         super().__init__()
         self.response = response
+
+
+def _fingerprint(request: Request) -> str:
+    """SHA-256 of what a POST asks for, to tell a retry from another request under the same key.
+
+    A multipart body is fingerprinted from its parsed fields and each file's content hashed in
+    chunks: Django refuses to hold a body over DATA_UPLOAD_MAX_MEMORY_SIZE in memory (`.body`
+    raises), and an upload path may take far more than that (SHOPFLOOR_UPLOAD_LIMITS).
+    """
+    head = request.method.encode() + request.path.encode() + b"\n"
+    meta = request._request.META
+    if not meta.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
+        return hashlib.sha256(head + (request._request.body if meta.get("CONTENT_LENGTH") else b"")).hexdigest()
+    digest = hashlib.sha256(head)
+    data = request.data
+    for name in sorted(data.keys()):
+        for value in data.getlist(name) if hasattr(data, "getlist") else [data[name]]:
+            digest.update(f"{len(name)}:{name}".encode())
+            if isinstance(value, UploadedFile):
+                digest.update(f"file {len(value.name or '')}:{value.name} {value.size}:".encode())
+                for chunk in value.chunks():
+                    digest.update(chunk)
+                value.seek(0)  # the view reads it again from the start
+            else:
+                text = str(value).encode()
+                digest.update(f"{len(text)}:".encode() + text)
+    return digest.hexdigest()
 
 
 class TenantAPIMixin:
@@ -84,8 +112,7 @@ class TenantAPIMixin:
             from rest_framework.exceptions import ValidationError
 
             raise ValidationError({"Idempotency-Key": ["At most 255 characters."]})
-        body = request._request.body if request._request.META.get("CONTENT_LENGTH") else b""
-        digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + body).hexdigest()
+        digest = _fingerprint(request)
         cutoff = timezone.now() - settings.SHOPFLOOR_IDEMPOTENCY_TTL
         existing = IdempotencyKey.objects.filter(user=request.user, key=key).first()
         if existing is not None and existing.created_at < cutoff:
