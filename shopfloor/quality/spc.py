@@ -468,18 +468,27 @@ def _attribute(chart: str, c: np.ndarray, n: np.ndarray, base: np.ndarray) -> Li
 # --- run rules -----------------------------------------------------------------------------
 
 
-def _run_length(mask: np.ndarray) -> np.ndarray:
-    """Length of the run of True ending at each position (0 where False)."""
-    idx = np.arange(mask.size)
-    last_false = np.maximum.accumulate(np.where(mask, -1, idx))
-    return np.where(mask, idx - last_false, 0)
+class _Windows:
+    """Counts of True in the k positions ending at each position, from one cumulative sum.
 
+    At the start of the series the window holds fewer positions. A run of k is a full window.
+    """
 
-def _window_count(mask: np.ndarray, k: int) -> np.ndarray:
-    """How many True among the k positions ending at each position (fewer at the start)."""
-    cs = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
-    idx = np.arange(mask.size) + 1
-    return cs[idx] - cs[np.maximum(idx - k, 0)]
+    def __init__(self, mask: np.ndarray) -> None:
+        self.mask = mask
+        self.cs = np.concatenate((np.zeros(1, dtype=np.int32), np.cumsum(mask, dtype=np.int32)))
+
+    def count(self, k: int) -> np.ndarray:
+        m = self.mask.size
+        out = np.empty(m, dtype=np.int32)
+        head = min(k - 1, m)
+        out[:head] = self.cs[1 : head + 1]
+        out[head:] = self.cs[k:] - self.cs[: m - k + 1] if m >= k else out[head:]
+        return out
+
+    def run(self, k: int) -> np.ndarray:
+        """True where the k positions ending here are all True."""
+        return self.count(k) == k
 
 
 def evaluate_rules(lim: Limits, rules: str = "both") -> dict[str, np.ndarray]:
@@ -489,53 +498,44 @@ def evaluate_rules(lim: Limits, rules: str = "both") -> dict[str, np.ndarray]:
     side, and each later point while the run lasts. For the "k out of m" rules the flagged point
     is itself beyond the zone (it is the one that completes the count). Rule 1 uses the chart's
     actual limits (so a clipped LCL of 0 is honoured); the zones use the per-point sigma.
+    Cumulative sums over boolean masks keep this linear and vectorised.
     """
+    if rules not in ("nelson", "western_electric", "both", "none"):
+        raise SpcError("Rules must be 'nelson', 'western_electric', 'both' or 'none'.", "rules")
     x, cl = lim.points, lim.center
-    z = (x - cl) / np.where(lim.sigma > 0, lim.sigma, np.inf)
-    above, below = x > cl, x < cl
+    dev = x - cl
+    z = dev / np.where(lim.sigma > 0, lim.sigma, np.inf)
     beyond = (x > lim.ucl) | (x < lim.lcl)
     lim.beyond = beyond
-
-    def two_of_three(side: np.ndarray) -> np.ndarray:
-        return side & (_window_count(side, 3) >= 2)
-
-    def four_of_five(side: np.ndarray) -> np.ndarray:
-        return side & (_window_count(side, 5) >= 4)
-
-    z2_hi, z2_lo, z1_hi, z1_lo = z > 2, z < -2, z > 1, z < -1
-    two3 = two_of_three(z2_hi) | two_of_three(z2_lo)
-    four5 = four_of_five(z1_hi) | four_of_five(z1_lo)
     out: dict[str, np.ndarray] = {}
+    if rules == "none":
+        return out
+    above, below = _Windows(dev > 0), _Windows(dev < 0)
+    z2_hi, z2_lo, z1_hi, z1_lo = z > 2, z < -2, z > 1, z < -1
+    two3 = (z2_hi & (_Windows(z2_hi).count(3) >= 2)) | (z2_lo & (_Windows(z2_lo).count(3) >= 2))
+    four5 = (z1_hi & (_Windows(z1_hi).count(5) >= 4)) | (z1_lo & (_Windows(z1_lo).count(5) >= 4))
     if rules in ("nelson", "both"):
         d = np.diff(x)
         trend = np.zeros(x.size, dtype=bool)
-        trend[1:] = (_run_length(d > 0) >= 5) | (_run_length(d < 0) >= 5)
+        trend[1:] = _Windows(d > 0).run(5) | _Windows(d < 0).run(5)
         alternating = np.zeros(x.size, dtype=bool)
         if d.size >= 2:
-            alternating[2:] = _run_length(d[1:] * d[:-1] < 0) >= 12
+            alternating[2:] = _Windows((d[1:] * d[:-1]) < 0).run(12)
+        az = np.abs(z)
         out.update(
             {
                 "nelson_1": beyond,
-                "nelson_2": (_run_length(above) >= 9) | (_run_length(below) >= 9),
+                "nelson_2": above.run(9) | below.run(9),
                 "nelson_3": trend,
                 "nelson_4": alternating,
                 "nelson_5": two3,
                 "nelson_6": four5,
-                "nelson_7": _run_length(np.abs(z) < 1) >= 15,
-                "nelson_8": _run_length(np.abs(z) > 1) >= 8,
+                "nelson_7": _Windows(az < 1).run(15),
+                "nelson_8": _Windows(az > 1).run(8),
             }
         )
     if rules in ("western_electric", "both"):
-        out.update(
-            {
-                "we_1": beyond,
-                "we_2": two3,
-                "we_3": four5,
-                "we_4": (_run_length(above) >= 8) | (_run_length(below) >= 8),
-            }
-        )
-    if rules not in ("nelson", "western_electric", "both", "none"):
-        raise SpcError("Rules must be 'nelson', 'western_electric', 'both' or 'none'.", "rules")
+        out.update({"we_1": beyond, "we_2": two3, "we_3": four5, "we_4": above.run(8) | below.run(8)})
     return {k: np.flatnonzero(v) for k, v in out.items()}
 
 

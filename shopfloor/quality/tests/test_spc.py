@@ -184,7 +184,8 @@ def test_cpk_never_exceeds_cp(values, lsl, width):
         return
     idx = r.capability.indices
     assert idx["Cpk"] <= idx["Cp"] + 1e-12
-    assert idx["Ppk"] <= idx["Pp"] + 1e-12
+    if idx["Pp"] is not None:  # None only when the overall deviation underflows to 0
+        assert idx["Ppk"] <= idx["Pp"] + 1e-12
     ci = r.capability.intervals["Cp"]
     assert ci.lower <= idx["Cp"] <= ci.upper
 
