@@ -20,10 +20,9 @@ from shopfloor.catalog.models import Item
 from shopfloor.core.api.router import router
 from shopfloor.core.api.serializers import StrictSerializerMixin, TenantModelSerializer
 from shopfloor.core.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet
-from shopfloor.inventory.api import StockMoveSerializer
-from shopfloor.inventory.models import Location
+from shopfloor.inventory.models import Location, StockMove
 from shopfloor.partners.models import Rig, Well
-from shopfloor.workflows.api import TransitionRecordSerializer, WorkflowActionsMixin
+from shopfloor.workflows.api import TransitionRecordSerializer
 
 from . import iadc, selectors, services
 from .models import Assignment, BitRun, DullGrade, FieldAsset, FieldRepair
@@ -41,8 +40,12 @@ class FieldAssetSerializer(TenantModelSerializer):
     item_number = serializers.CharField(source="item.number", read_only=True)
     serial_number = serializers.CharField(source="serial.serial", read_only=True)
     run_count = serializers.IntegerField(read_only=True, default=0)
-    total_footage = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, default=None)
-    total_hours = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, default=None)
+    total_footage = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, allow_null=True, default=None
+    )
+    total_hours = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = FieldAsset
@@ -74,7 +77,10 @@ class FieldAssetSerializer(TenantModelSerializer):
 
 class FieldAssignmentSerializer(TenantModelSerializer):
     rig_name = serializers.CharField(source="rig.name", read_only=True)
-    well_name = serializers.CharField(source="well.name", read_only=True, default=None)
+    well_name = serializers.CharField(source="well.name", read_only=True, allow_null=True, default=None)
+    end_reason = serializers.ChoiceField(
+        choices=Assignment.EndReason.choices, allow_blank=True, read_only=True, help_text="Empty while open."
+    )
 
     class Meta:
         model = Assignment
@@ -157,12 +163,37 @@ class FieldRepairSerializer(TenantModelSerializer):
         read_only_fields = fields
 
 
+class FieldMoveSerializer(serializers.ModelSerializer):
+    """A ledger line of the asset's serial, as the life view shows it."""
+
+    from_location_code = serializers.CharField(source="from_location.code", read_only=True)
+    to_location_code = serializers.CharField(source="to_location.code", read_only=True)
+
+    class Meta:
+        model = StockMove
+        fields = [
+            "id",
+            "kind",
+            "quantity",
+            "from_location",
+            "from_location_code",
+            "to_location",
+            "to_location_code",
+            "reason_code",
+            "note",
+            "source_number",
+            "actor",
+            "posted_at",
+        ]
+        read_only_fields = fields
+
+
 class FieldAssetLifeSerializer(serializers.Serializer):
     """Everything that happened to one serial, each list oldest first."""
 
     asset = FieldAssetSerializer()
-    receipts = StockMoveSerializer(many=True)
-    moves = StockMoveSerializer(many=True)
+    receipts = FieldMoveSerializer(many=True)
+    moves = FieldMoveSerializer(many=True)
     assignments = FieldAssignmentSerializer(many=True)
     runs = BitRunSerializer(many=True)
     dull_grades = DullGradeSerializer(many=True)
@@ -248,8 +279,9 @@ ACTION_PERMISSIONS = {
 _ASSET = {200: FieldAssetSerializer}
 
 
-class FieldAssetViewSet(WorkflowActionsMixin, TenantModelViewSet):
-    """Drill bits in the field, by serial. Status changes only through the actions."""
+class FieldAssetViewSet(TenantModelViewSet):
+    """Drill bits in the field, by serial. Status changes only through the actions below (each does
+    its stock move, assignment, grade or repair and then the workflow step); `life` has the history."""
 
     queryset = selectors.assets()
     serializer_class = FieldAssetSerializer
@@ -260,7 +292,7 @@ class FieldAssetViewSet(WorkflowActionsMixin, TenantModelViewSet):
     def required_permission(self, request: Any) -> str | None:
         if self.action in ACTION_PERMISSIONS:
             return ACTION_PERMISSIONS[self.action]
-        return super().required_permission(request)
+        return None
 
     def _answer(self, asset: FieldAsset) -> Response:
         return Response(FieldAssetSerializer(selectors.assets().get(pk=asset.pk)).data)
