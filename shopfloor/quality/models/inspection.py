@@ -1,0 +1,3 @@
+"""Inspection plans, characteristics, inspections and measurements."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Nonconformance reports (NCRs), dispositions and corrective/preventive actions (CAPA)."""
+
+__all__: list[str] = []

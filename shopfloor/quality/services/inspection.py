@@ -1,0 +1,1 @@
+"""Inspection services: plans, automatic inspections, measurements, results."""

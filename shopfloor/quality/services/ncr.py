@@ -1,0 +1,1 @@
+"""NCR and CAPA services: open, investigate, disposition (acting on stock), close; actions."""
