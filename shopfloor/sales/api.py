@@ -38,7 +38,9 @@ class _LineFieldsMixin(serializers.Serializer):
     stock_unit = serializers.CharField(source="item.stock_unit.code", read_only=True)
     amount = serializers.DecimalField(**AMOUNT, read_only=True)
     open_quantity = serializers.DecimalField(**QUANTITY, read_only=True)
-    position = serializers.IntegerField(min_value=1, required=False, help_text="Default: after the last line.")
+    position = serializers.IntegerField(
+        min_value=1, max_value=999_999, required=False, help_text="Default: after the last line."
+    )
 
 
 LINE_FIELDS = [
@@ -265,8 +267,8 @@ class SalesOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
         order = self.get_object()
         return self._answer(services.ship_order(actor=request.user, order=order, idempotency_key=_key(request)))
 
-    @extend_schema(responses={200: SalesPromiseSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: SalesPromiseSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def atp(self, request: Request, pk: Any = None) -> Response:
         """Available-to-promise date of each line: reserved stock, free stock, expected receipts, lead time."""
         order = self.get_object()
@@ -329,8 +331,8 @@ class SalesOrderLineViewSet(TenantModelViewSet):
         )
         return Response(SalesOrderLineSerializer(line).data)
 
-    @extend_schema(responses={200: SalesPromiseSerializer})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: SalesPromiseSerializer}, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
     def atp(self, request: Request, pk: Any = None) -> Response:
         """Available-to-promise date of the line."""
         line = self.get_object()

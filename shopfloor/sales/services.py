@@ -91,12 +91,12 @@ def update_order(*, actor: Any, order: SalesOrder, data: dict[str, Any]) -> Sale
     """Change the header; after confirmation only the customer's reference and the notes."""
     locked = SalesOrder.objects.select_for_update().get(pk=order.pk)
     data = {k: v for k, v in data.items() if k in HEADER_FIELDS}
+    if data.get("currency"):
+        data["currency"] = str(data["currency"]).upper()
     changed = {k for k, v in data.items() if getattr(locked, k) != v}
     if locked.status != "draft" and changed - LATE_EDITABLE:
         fields = ", ".join(sorted(changed - LATE_EDITABLE))
         raise Conflict(f"{locked.number} is {locked.status}: only the reference and notes can change ({fields}).")
-    if data.get("currency"):
-        data["currency"] = str(data["currency"]).upper()
     merged = {"customer": locked.customer, "rig": locked.rig, "well": locked.well, **data}
     _check_site(merged, new_customer="customer" in changed)
     return core_services.update_object(actor=actor, obj=locked, data=data, plant=locked.plant)
