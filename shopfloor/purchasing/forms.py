@@ -47,6 +47,10 @@ class PurchaseOrderLineForm(ServiceModelForm):
         self.fields["unit"].help_text = "Default: the item's stock unit."
         self.fields["unit_price"].required = False
         self.fields["unit_price"].help_text = "Default: the item's standard cost."
+        if self.instance.pk is None:
+            # Left empty, the service prices the line at the item's standard cost (not the model's 0).
+            self.initial.pop("unit_price", None)
+            self.fields["unit_price"].initial = None
 
     def service_data(self) -> dict[str, Any]:
         data = super().service_data()

@@ -158,3 +158,12 @@ def test_another_organizations_order_is_a_404(web, other_org):
         order = sent_order()
     assert web.get(f"/purchasing/orders/{order.pk}/").status_code == 404
     assert web.post(f"/purchasing/orders/{order.pk}/cancel/", {"comment": "x"}).status_code == 404
+
+
+def test_the_line_form_leaves_the_price_empty_so_the_standard_cost_applies(web, org, admin_user):
+    with tenancy.use(org, admin_user):
+        order = services.create_purchase_order(
+            actor=admin_user, data={"plant": PlantFactory(), "supplier": SupplierFactory()}
+        )
+    form = web.get(f"/purchasing/orders/{order.pk}/").context["line_form"]
+    assert form["unit_price"].value() is None
