@@ -1,0 +1,9 @@
+"""API routes of the quality app that are not model resources on the router."""
+
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("spc/", api.SpcView.as_view(), name="quality-spc"),
+]
