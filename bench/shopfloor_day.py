@@ -249,8 +249,8 @@ def main() -> None:
         ]
         for t in threads:
             t.start()
+        start.wait()  # every terminal logged in and warmed up: the day starts now
         clock["deadline"] = time.monotonic() + SECONDS
-        start.wait()
         began = time.perf_counter()
         for t in threads:
             t.join()

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from shopfloor.catalog.models import Item
 from shopfloor.core.errors import Conflict
 from shopfloor.inventory.models import Location, Lot, SerialNumber
 from shopfloor.production import services as production
@@ -109,8 +110,6 @@ def complete(*, actor: Any, operation: Operation, good: Any, scrap: Any = 0, scr
 def _material_for(work_order: WorkOrder, item_id: int) -> WorkOrderMaterial:
     line = WorkOrderMaterial.objects.filter(work_order=work_order, component_id=item_id).order_by("position").first()
     if line is None:
-        from shopfloor.catalog.models import Item
-
         number = Item.objects.filter(pk=item_id).values_list("number", flat=True).first()
         raise ValidationError({"code": [f"{number} is not on the material list of {work_order.number}."]})
     return line

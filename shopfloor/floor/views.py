@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views import View
@@ -263,6 +263,8 @@ class IssueView(TenantViewMixin, View):
     permission_required = "production.view_workorder"
 
     def post(self, request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+        if kind not in ("op", "wo"):
+            raise Http404("Issue to an operation (op) or a work order (wo).")
         if kind == "op":
             target: WorkOrder | Operation = get_object_or_404(selectors.operations(), pk=pk)
             work_order, operation = target.work_order, target

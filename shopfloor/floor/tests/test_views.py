@@ -124,6 +124,8 @@ def test_another_organizations_job_card_is_404(web, org, other_org):
         foreign = released_order(organization=other_org).operations.first()
     assert web.get(f"/floor/operations/{foreign.pk}/").status_code == 404
     assert web.post(f"/floor/operations/{foreign.pk}/start/").status_code == 404
+    assert web.post(f"/floor/op/{foreign.pk}/issue/", {"quantity": "1"}).status_code == 404
+    assert web.post(f"/floor/cheese/{foreign.pk}/issue/").status_code == 404
 
 
 def test_traveller_is_a4_with_a_qr_per_operation(web, tenant):
