@@ -47,7 +47,7 @@ class WorkOrderSerializer(TenantModelSerializer):
     serial_number = serializers.CharField(
         required=False, allow_blank=True, max_length=80, write_only=True, help_text="Repairs: the unit's serial."
     )
-    serial_text = serializers.CharField(source="serial.serial", read_only=True, default=None)
+    serial_text = serializers.CharField(source="serial.serial", read_only=True, default=None, allow_null=True)
     is_late = serializers.BooleanField(read_only=True, default=False)
     progress = serializers.SerializerMethodField()
     operations_total = serializers.IntegerField(read_only=True, default=0)
@@ -109,11 +109,12 @@ class WorkOrderSerializer(TenantModelSerializer):
         return selectors.progress(obj)
 
 
-class OperationSerializer(TenantModelSerializer):
+class JobCardSerializer(TenantModelSerializer):
     work_order_number = serializers.CharField(source="work_order.number", read_only=True)
     work_center_code = serializers.CharField(source="work_center.code", read_only=True)
-    machine_code = serializers.CharField(source="machine.code", read_only=True, default=None)
-    operator_name = serializers.CharField(source="operator.username", read_only=True, default=None)
+    machine_code = serializers.CharField(source="machine.code", read_only=True, default=None, allow_null=True)
+    operator_name = serializers.CharField(source="operator.username", read_only=True, default=None, allow_null=True)
+    scrap_reason = serializers.ChoiceField(choices=Operation.ScrapReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Operation
@@ -206,8 +207,8 @@ class TimeEntrySerializer(TenantModelSerializer):
 
 class MaterialIssueSerializer(TenantModelSerializer):
     item_number = serializers.CharField(source="item.number", read_only=True)
-    lot_number = serializers.CharField(source="lot.number", read_only=True, default=None)
-    serial_text = serializers.CharField(source="serial.serial", read_only=True, default=None)
+    lot_number = serializers.CharField(source="lot.number", read_only=True, default=None, allow_null=True)
+    serial_text = serializers.CharField(source="serial.serial", read_only=True, default=None, allow_null=True)
     location_code = serializers.CharField(source="location.code", read_only=True)
 
     class Meta:
@@ -235,8 +236,8 @@ class MaterialIssueSerializer(TenantModelSerializer):
 
 
 class WorkOrderOutputSerializer(TenantModelSerializer):
-    lot_number = serializers.CharField(source="lot.number", read_only=True, default=None)
-    serial_text = serializers.CharField(source="serial.serial", read_only=True, default=None)
+    lot_number = serializers.CharField(source="lot.number", read_only=True, default=None, allow_null=True)
+    serial_text = serializers.CharField(source="serial.serial", read_only=True, default=None, allow_null=True)
     location_code = serializers.CharField(source="location.code", read_only=True)
 
     class Meta:
@@ -259,10 +260,18 @@ class WorkOrderOutputSerializer(TenantModelSerializer):
 
 
 class GenealogyLinkSerializer(TenantModelSerializer):
-    consumed_lot_number = serializers.CharField(source="consumed_lot.number", read_only=True, default=None)
-    consumed_serial_text = serializers.CharField(source="consumed_serial.serial", read_only=True, default=None)
-    produced_lot_number = serializers.CharField(source="produced_lot.number", read_only=True, default=None)
-    produced_serial_text = serializers.CharField(source="produced_serial.serial", read_only=True, default=None)
+    consumed_lot_number = serializers.CharField(
+        source="consumed_lot.number", read_only=True, default=None, allow_null=True
+    )
+    consumed_serial_text = serializers.CharField(
+        source="consumed_serial.serial", read_only=True, default=None, allow_null=True
+    )
+    produced_lot_number = serializers.CharField(
+        source="produced_lot.number", read_only=True, default=None, allow_null=True
+    )
+    produced_serial_text = serializers.CharField(
+        source="produced_serial.serial", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = GenealogyLink
@@ -287,11 +296,11 @@ class GenealogyLinkSerializer(TenantModelSerializer):
 # Inputs of the actions -------------------------------------------------------------------------------
 
 
-class CommentInput(StrictSerializerMixin, serializers.Serializer):
+class WorkOrderCommentInput(StrictSerializerMixin, serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class MaterialInput(StrictSerializerMixin, serializers.Serializer):
+class WorkOrderMaterialInput(StrictSerializerMixin, serializers.Serializer):
     material = serializers.PrimaryKeyRelatedField(
         queryset=WorkOrderMaterial.objects.all(), required=False, allow_null=True, help_text="The material line."
     )
@@ -304,11 +313,11 @@ class MaterialInput(StrictSerializerMixin, serializers.Serializer):
     serial = serializers.CharField(required=False, allow_blank=True, max_length=80, help_text="Serial number text.")
 
 
-class IssueInput(MaterialInput):
+class WorkOrderIssueInput(WorkOrderMaterialInput):
     operation = serializers.PrimaryKeyRelatedField(queryset=Operation.objects.all(), required=False, allow_null=True)
 
 
-class OutputInput(StrictSerializerMixin, serializers.Serializer):
+class WorkOrderOutputInput(StrictSerializerMixin, serializers.Serializer):
     quantity = serializers.DecimalField(**QUANTITY)
     location = serializers.PrimaryKeyRelatedField(
         queryset=Location.objects.all(), required=False, allow_null=True, help_text="Default: the order's."
@@ -319,7 +328,7 @@ class OutputInput(StrictSerializerMixin, serializers.Serializer):
     )
 
 
-class StartInput(StrictSerializerMixin, serializers.Serializer):
+class JobCardStartInput(StrictSerializerMixin, serializers.Serializer):
     machine = serializers.PrimaryKeyRelatedField(queryset=Machine.objects.all(), required=False, allow_null=True)
     operator = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
@@ -329,14 +338,26 @@ class StartInput(StrictSerializerMixin, serializers.Serializer):
     )
 
 
-class PauseInput(StrictSerializerMixin, serializers.Serializer):
+class JobCardPauseInput(StrictSerializerMixin, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class CompleteInput(StrictSerializerMixin, serializers.Serializer):
+class JobCardCompleteInput(StrictSerializerMixin, serializers.Serializer):
     good_quantity = serializers.DecimalField(**QUANTITY)
     scrap_quantity = serializers.DecimalField(**QUANTITY, required=False)
     scrap_reason = serializers.ChoiceField(choices=Operation.ScrapReason.choices, required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class JobCardBookTimeInput(StrictSerializerMixin, serializers.Serializer):
+    # Text rather than a second enum of the same choices (the service checks it): one schema enum per field name.
+    kind = serializers.CharField(max_length=8, help_text="labour or machine")
+    started_at = serializers.DateTimeField()
+    minutes = serializers.DecimalField(max_digits=14, decimal_places=4)
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+    machine = serializers.PrimaryKeyRelatedField(queryset=Machine.objects.all(), required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -361,7 +382,7 @@ class PickLineSerializer(serializers.Serializer):
     suggestions = PickSuggestionSerializer(many=True)
 
 
-class CostPartSerializer(serializers.Serializer):
+class WorkOrderCostPartSerializer(serializers.Serializer):
     material = serializers.DecimalField(**MONEY)
     labour = serializers.DecimalField(**MONEY)
     machine = serializers.DecimalField(**MONEY)
@@ -370,9 +391,9 @@ class CostPartSerializer(serializers.Serializer):
     quantity = serializers.DecimalField(**QUANTITY)
 
 
-class CostSerializer(serializers.Serializer):
-    planned = CostPartSerializer()
-    actual = CostPartSerializer()
+class WorkOrderCostSerializer(serializers.Serializer):
+    planned = WorkOrderCostPartSerializer()
+    actual = WorkOrderCostPartSerializer()
     scrap_quantity = serializers.DecimalField(**QUANTITY)
     received_quantity = serializers.DecimalField(**QUANTITY)
     progress = serializers.IntegerField()
@@ -448,90 +469,96 @@ class WorkOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         data["serial"] = data.pop("serial_number", "") or None
-        serializer.instance = services.create_work_order(actor=self.request.user, data=data)
+        wo = services.create_work_order(actor=self.request.user, data=data)
+        # Answer with the annotated row (late flag, progress, operation counts) like the list.
+        serializer.instance = selectors.work_orders().get(pk=wo.pk)
 
     def perform_update(self, serializer: Any) -> None:
         data = {k: v for k, v in serializer.validated_data.items() if k in services.UPDATABLE}
-        serializer.instance = services.update_work_order(
-            actor=self.request.user, work_order=serializer.instance, data=data
-        )
+        wo = services.update_work_order(actor=self.request.user, work_order=serializer.instance, data=data)
+        serializer.instance = selectors.work_orders().get(pk=wo.pk)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        super().update(request, *args, **kwargs)
+        # A partial serializer skips the absent-attribute fields (serial_text...): answer in full.
+        return self._answer(self.get_object())
 
     def _answer(self, wo: WorkOrder, code: int = status.HTTP_200_OK) -> Response:
         return Response(WorkOrderSerializer(selectors.work_orders().get(pk=wo.pk)).data, status=code)
 
     def _move(self, to_state: str, request: Request) -> Response:
-        data = _body(CommentInput, request)
+        data = _body(WorkOrderCommentInput, request)
         wo = services.transition_work_order(
             actor=request.user, work_order=self.get_object(), to_state=to_state, comment=data.get("comment", "")
         )
         return self._answer(wo)
 
-    @extend_schema(request=CommentInput, responses={200: WorkOrderSerializer})
+    @extend_schema(request=WorkOrderCommentInput, responses={200: WorkOrderSerializer})
     @action(detail=True, methods=["post"])
     def plan(self, request: Request, pk: Any = None) -> Response:
         """Draft -> Planned."""
         return self._move("planned", request)
 
-    @extend_schema(request=CommentInput, responses={200: WorkOrderSerializer})
+    @extend_schema(request=WorkOrderCommentInput, responses={200: WorkOrderSerializer})
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: Any = None) -> Response:
         """Planned -> Released: the BOM and routing are copied onto the order (409 if no longer released)."""
         return self._move("released", request)
 
-    @extend_schema(request=CommentInput, responses={200: WorkOrderSerializer})
+    @extend_schema(request=WorkOrderCommentInput, responses={200: WorkOrderSerializer})
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: Any = None) -> Response:
         """Released -> In progress (starting the first job card does this too)."""
         return self._move("in_progress", request)
 
-    @extend_schema(request=CommentInput, responses={200: WorkOrderSerializer})
+    @extend_schema(request=WorkOrderCommentInput, responses={200: WorkOrderSerializer})
     @action(detail=True, methods=["post"], url_path="send-to-qc")
     def send_to_qc(self, request: Request, pk: Any = None) -> Response:
         """In progress -> QC (409 while an operation is open)."""
         return self._move("qc", request)
 
-    @extend_schema(request=CommentInput, responses={200: WorkOrderSerializer})
+    @extend_schema(request=WorkOrderCommentInput, responses={200: WorkOrderSerializer})
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: Any = None) -> Response:
         """-> Completed (409 with open operations or unissued required material)."""
         return self._move("completed", request)
 
-    @extend_schema(request=CommentInput, responses={200: WorkOrderSerializer})
+    @extend_schema(request=WorkOrderCommentInput, responses={200: WorkOrderSerializer})
     @action(detail=True, methods=["post"])
     def hold(self, request: Request, pk: Any = None) -> Response:
         """-> On hold (a comment is required)."""
         return self._move("on_hold", request)
 
-    @extend_schema(request=CommentInput, responses={200: WorkOrderSerializer})
+    @extend_schema(request=WorkOrderCommentInput, responses={200: WorkOrderSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: Any = None) -> Response:
         """-> Cancelled (a comment is required; 409 once material is issued or output received)."""
         return self._move("cancelled", request)
 
-    @extend_schema(request=IssueInput, responses=_ISSUE)
+    @extend_schema(request=WorkOrderIssueInput, responses=_ISSUE)
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: Any = None) -> Response:
         """Issue a component to the order by lot or serial (FEFO suggestions in `pick-list`)."""
         wo = self.get_object()
-        data = _body(IssueInput, request)
+        data = _body(WorkOrderIssueInput, request)
         record = services.issue_material(actor=request.user, work_order=wo, **data)
         return Response(MaterialIssueSerializer(selectors.material_issues().get(pk=record.pk)).data, status=201)
 
-    @extend_schema(request=MaterialInput, responses=_ISSUE)
+    @extend_schema(request=WorkOrderMaterialInput, responses=_ISSUE)
     @action(detail=True, methods=["post"], url_path="return-material")
     def return_material(self, request: Request, pk: Any = None) -> Response:
         """Return unused material to stock (at most what was issued of that lot or serial)."""
         wo = self.get_object()
-        data = _body(MaterialInput, request)
+        data = _body(WorkOrderMaterialInput, request)
         record = services.return_material(actor=request.user, work_order=wo, **data)
         return Response(MaterialIssueSerializer(selectors.material_issues().get(pk=record.pk)).data, status=201)
 
-    @extend_schema(request=OutputInput, responses={201: WorkOrderOutputSerializer(many=True)})
+    @extend_schema(request=WorkOrderOutputInput, responses={201: WorkOrderOutputSerializer(many=True)})
     @action(detail=True, methods=["post"])
     def output(self, request: Request, pk: Any = None) -> Response:
         """Receive good output into stock; lots and serials are numbered from the order unless given."""
         wo = self.get_object()
-        data = _body(OutputInput, request)
+        data = _body(WorkOrderOutputInput, request)
         made = services.receive_output(actor=request.user, work_order=wo, **data)
         rows = selectors.outputs().filter(pk__in=[o.pk for o in made]).order_by("id")
         return Response(WorkOrderOutputSerializer(rows, many=True).data, status=201)
@@ -568,7 +595,7 @@ class WorkOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
             )
         return Response(PickLineSerializer(rows, many=True).data)
 
-    @extend_schema(responses={200: CostSerializer})
+    @extend_schema(responses={200: WorkOrderCostSerializer})
     @action(detail=True, methods=["get"])
     def cost(self, request: Request, pk: Any = None) -> Response:
         """Planned versus actual quantities, minutes and cost; progress and the late flag."""
@@ -582,7 +609,7 @@ class WorkOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
             "progress": summary["progress"],
             "late": summary["late"],
         }
-        return Response(CostSerializer(body).data)
+        return Response(WorkOrderCostSerializer(body).data)
 
 
 class GenealogyMixin:
@@ -608,7 +635,7 @@ class OperationViewSet(TenantReadOnlyViewSet):
     """Job cards: read, and start / pause / resume / complete them."""
 
     queryset = selectors.operations()
-    serializer_class = OperationSerializer
+    serializer_class = JobCardSerializer
     filterset_fields = ["work_order", "status", "work_center", "machine", "operator"]
     search_fields = ["description", "work_order__number"]
     ordering_fields = ["id", "sequence", "started_at"]
@@ -616,38 +643,52 @@ class OperationViewSet(TenantReadOnlyViewSet):
     def required_permission(self, request: Any) -> str | None:
         if getattr(self, "action", "") in ("start", "pause", "resume", "complete"):
             return "production.change_operation"
+        if getattr(self, "action", "") == "book_time":
+            return "production.add_timeentry"
         return None
 
     def _answer(self, op: Operation) -> Response:
-        return Response(OperationSerializer(selectors.operations().get(pk=op.pk)).data)
+        return Response(JobCardSerializer(selectors.operations().get(pk=op.pk)).data)
 
-    @extend_schema(request=StartInput, responses={200: OperationSerializer})
+    @extend_schema(request=JobCardStartInput, responses={200: JobCardSerializer})
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: Any = None) -> Response:
         """Start the job card on one of its eligible machines; labour (and machine) time starts."""
         op = self.get_object()
-        return self._answer(services.start_operation(actor=request.user, operation=op, **_body(StartInput, request)))
+        return self._answer(
+            services.start_operation(actor=request.user, operation=op, **_body(JobCardStartInput, request))
+        )
 
-    @extend_schema(request=PauseInput, responses={200: OperationSerializer})
+    @extend_schema(request=JobCardPauseInput, responses={200: JobCardSerializer})
     @action(detail=True, methods=["post"])
     def pause(self, request: Request, pk: Any = None) -> Response:
         """Stop the clocks (409 unless running)."""
         op = self.get_object()
-        return self._answer(services.pause_operation(actor=request.user, operation=op, **_body(PauseInput, request)))
+        return self._answer(
+            services.pause_operation(actor=request.user, operation=op, **_body(JobCardPauseInput, request))
+        )
 
-    @extend_schema(request=None, responses={200: OperationSerializer})
+    @extend_schema(request=None, responses={200: JobCardSerializer})
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: Any = None) -> Response:
         """Restart the clocks of a paused job card (409 unless paused)."""
         return self._answer(services.resume_operation(actor=request.user, operation=self.get_object()))
 
-    @extend_schema(request=CompleteInput, responses={200: OperationSerializer})
+    @extend_schema(request=JobCardCompleteInput, responses={200: JobCardSerializer})
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: Any = None) -> Response:
         """Finish with good and scrap quantities (400 above what it received); backflushes its material."""
         op = self.get_object()
-        data = _body(CompleteInput, request)
+        data = _body(JobCardCompleteInput, request)
         return self._answer(services.complete_operation(actor=request.user, operation=op, **data))
+
+    @extend_schema(request=JobCardBookTimeInput, responses={201: TimeEntrySerializer})
+    @action(detail=True, methods=["post"], url_path="book-time")
+    def book_time(self, request: Request, pk: Any = None) -> Response:
+        """Book labour or machine time by hand (a forgotten clock-in); counts in the order's cost."""
+        op = self.get_object()
+        entry = services.book_time(actor=request.user, operation=op, **_body(JobCardBookTimeInput, request))
+        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
 class WorkOrderMaterialViewSet(TenantAPIMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -62,7 +62,7 @@ CONTRACTS: dict[str, Contract] = {
     "production/operations": Contract(
         factory=OperationJobCardFactory,
         operations=READ_ONLY,
-        actions={"start": 200, "pause": 409, "resume": 409, "complete": 400},
+        actions={"start": 200, "pause": 409, "resume": 409, "complete": 400, "book_time": 400},
         note="Job cards are copied from the routing at release and change only through their actions.",
     ),
     "production/materials": Contract(

@@ -196,3 +196,14 @@ def test_cost_endpoint(api, order):
     assert body["planned"]["material"] == "250.000000"
     assert body["actual"]["material"] == "0.000000"
     assert body["progress"] == 0
+
+
+def test_book_time_by_hand(api, order, admin_user):
+    op = order.operations.order_by("sequence").first()
+    body = {"kind": "labour", "started_at": "2030-01-01T08:00:00Z", "minutes": "45", "user": admin_user.pk}
+    response = api.post(f"{BASE}/operations/{op.pk}/book-time/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["minutes"] == "45.0000"
+    bad = api.post(f"{BASE}/operations/{op.pk}/book-time/", {**body, "minutes": "-5"}, format="json")
+    assert bad.status_code == 400
+    assert "minutes" in bad.json()["errors"]
