@@ -100,7 +100,7 @@ class RigSerializer(TenantModelSerializer):
 
 class WellSerializer(TenantModelSerializer):
     customer_number = serializers.CharField(source="customer.number", read_only=True)
-    rig_name = serializers.CharField(source="rig.name", read_only=True, default=None)
+    rig_name = serializers.CharField(source="rig.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Well

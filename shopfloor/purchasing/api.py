@@ -100,8 +100,8 @@ class PurchaseOrderSerializer(TenantModelSerializer):
 class ReceiptLineSerializer(TenantModelSerializer):
     item_number = serializers.CharField(source="item.number", read_only=True)
     unit_code = serializers.CharField(source="unit.code", read_only=True)
-    lot_number = serializers.CharField(source="lot.number", read_only=True, default=None)
-    serial_number = serializers.CharField(source="serial.serial", read_only=True, default=None)
+    lot_number = serializers.CharField(source="lot.number", read_only=True, default=None, allow_null=True)
+    serial_number = serializers.CharField(source="serial.serial", read_only=True, default=None, allow_null=True)
     location_code = serializers.CharField(source="location.code", read_only=True)
 
     class Meta:

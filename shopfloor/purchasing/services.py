@@ -503,7 +503,7 @@ def receive(
         existing = Receipt.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    order = PurchaseOrder.objects.select_for_update().select_related("plant", "supplier").get(pk=order.pk)
+    order = PurchaseOrder.objects.select_for_update(of=("self",)).select_related("plant", "supplier").get(pk=order.pk)
     if order.status not in RECEIVABLE:
         raise Conflict(
             f"{order.number} is {order.status.replace('_', ' ')}: only a sent order is received.", code="not_receivable"
