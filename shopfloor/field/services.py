@@ -52,7 +52,7 @@ def _document(asset: FieldAsset) -> inventory.SourceDocument:
 
 
 def _lock(asset: FieldAsset) -> FieldAsset:
-    return FieldAsset.objects.select_for_update().select_related("serial", "item", "plant").get(pk=asset.pk)
+    return FieldAsset.objects.select_for_update(of=("self",)).select_related("serial", "item", "plant").get(pk=asset.pk)
 
 
 def _state(asset: FieldAsset) -> str:
@@ -477,7 +477,7 @@ RUN_EDITABLE = ("well", "run_date", "depth_unit", "depth_in", "depth_out", "hour
 def update_run(*, actor: Any, run: BitRun, data: dict[str, Any]) -> BitRun:
     """Correct a run as reported (a typo in a depth): footage and ROP are computed again."""
     access.require(actor, "field.change_bitrun", plant=run.asset.plant)
-    locked = BitRun.objects.select_for_update().select_related("assignment").get(pk=run.pk)
+    locked = BitRun.objects.select_for_update(of=("self",)).select_related("assignment").get(pk=run.pk)
     if "asset" in data and data["asset"] != locked.asset:
         raise ValidationError({"asset": ["A run stays with its bit."]})
     before = audit.snapshot(locked)
@@ -572,7 +572,12 @@ def back_in_stock(
     access.require(actor, "field.receive_fieldasset", plant=asset.plant)
     asset = _lock(asset)
     _expect(asset, "returned", "under_repair", doing="put back in stock")
-    repair = asset.repairs.select_for_update().select_related("work_order").filter(completed_at__isnull=True).first()
+    repair = (
+        asset.repairs.select_for_update(of=("self",))
+        .select_related("work_order")
+        .filter(completed_at__isnull=True)
+        .first()
+    )
     if repair is not None and repair.work_order is not None and repair.work_order.status not in REPAIR_DONE_STATES:
         raise Conflict(
             f"Repair work order {repair.work_order.number} is {repair.work_order.status}; "
