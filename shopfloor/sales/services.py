@@ -257,7 +257,9 @@ def reserve_order(*, actor: Any, order: SalesOrder) -> dict[int, Decimal]:
     """
     access.require(actor, CONFIRM, plant=order.plant)
     short: dict[int, Decimal] = {}
-    for line in selectors.lines_of(order).select_for_update().filter(status__in=SalesOrderLine.OPEN_STATUSES):
+    for line in (
+        selectors.lines_of(order).select_for_update(of=("self",)).filter(status__in=SalesOrderLine.OPEN_STATUSES)
+    ):
         line.order = order
         need = line.open_quantity - line.reserved_quantity
         for balance in selectors.reservable_balances(item=line.item, plant=order.plant):
@@ -296,7 +298,7 @@ def reserve_order(*, actor: Any, order: SalesOrder) -> dict[int, Decimal]:
 
 def end_order_lines(*, actor: Any, order: SalesOrder, line_status: str) -> None:
     """Release every open reservation of the order and end its open lines (cancelled or closed short)."""
-    for line in selectors.lines_of(order).select_for_update():
+    for line in selectors.lines_of(order).select_for_update(of=("self",)):
         line.order = order
         for reservation in selectors.open_reservations(line):
             inventory.release(actor=actor, reservation=reservation)
@@ -381,14 +383,14 @@ def ship_line(
     whole (400), as is stock that is not there (409). A repeated `idempotency_key` answers
     the line as it is, without shipping again.
     """
-    order = SalesOrder.objects.select_for_update().select_related("plant").get(pk=line.order_id)
+    order = SalesOrder.objects.select_for_update(of=("self",)).select_related("plant").get(pk=line.order_id)
     access.require(actor, SHIP, plant=order.plant)
     move_key = f"so-line:{line.pk}:{idempotency_key}" if idempotency_key else ""
     if move_key and StockMove.objects.filter(idempotency_key=f"{move_key}:1").exists():
         return selectors.lines().get(pk=line.pk)
     if order.status not in selectors.SHIPPABLE_STATUSES:
         raise Conflict(f"{order.number} is {order.status}: only a confirmed order ships.")
-    line = SalesOrderLine.objects.select_for_update().select_related("item__stock_unit").get(pk=line.pk)
+    line = SalesOrderLine.objects.select_for_update(of=("self",)).select_related("item__stock_unit").get(pk=line.pk)
     line.order = order
     if line.status not in SalesOrderLine.OPEN_STATUSES:
         raise Conflict(f"Line {line} is {line.get_status_display().lower()}: nothing more ships on it.")
