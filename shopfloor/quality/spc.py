@@ -311,7 +311,7 @@ def _subgroups(
                         "subgroups",
                     )
             arr = np.array([list(g) for g in subgroups], dtype=object)
-        arr = _finite(arr.astype(float) if arr.dtype == object else arr, "subgroups")
+        arr = _finite(arr, "subgroups")
         if subgroup_size is not None and arr.shape[1] != subgroup_size:
             raise SpcError(
                 f"Subgroups have {arr.shape[1]} measurements but the subgroup size is {subgroup_size}.",
@@ -334,6 +334,10 @@ def _subgroups(
 
 def _phases(m: int, phase1: int | None, exclude: Sequence[int], chart: str) -> tuple[np.ndarray, np.ndarray]:
     """Per-point phase (1/2) and exclusion flags; checks the baseline is big enough."""
+    if m == 0:
+        raise SpcError(
+            f"No data given: the {CHARTS[chart]} chart needs at least {MIN_BASELINE[chart]} points.", "values"
+        )
     k = m if phase1 is None else int(phase1)
     if k < 1 or k > m:
         raise SpcError(f"Phase I must hold between 1 and {m} points, not {k}.", "phase1_points")

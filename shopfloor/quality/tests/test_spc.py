@@ -138,6 +138,8 @@ def test_phase_two_points_do_not_move_the_limits():
         ({"chart": "imr", "values": [1, 2, 3, 4], "exclude": [5]}, "exclude", "sample 6 is not one"),
         ({"chart": "imr", "values": [1, 2, 3, 4], "phase1": 9}, "phase1_points", "between 1 and 4"),
         ({"chart": "pareto", "values": [1]}, "chart", "Unknown chart"),
+        ({"chart": "imr", "values": []}, "values", "No data given"),
+        ({"chart": "xbar_s", "subgroups": [[1, "a"], [2, 3]]}, "subgroups", "must be numbers"),
         ({"chart": "xbar_r", "values": list(range(52)), "subgroup_size": 26}, "subgroup_size", "between 2 and 25"),
     ],
 )
@@ -198,3 +200,56 @@ def test_p_chart_limits_stay_within_zero_and_contain_the_center(samples):
     r = spc.compute("p", counts=counts, sizes=sizes)
     assert np.all(r.primary.lcl >= 0)
     assert np.all(r.primary.lcl <= r.primary.center) and np.all(r.primary.center <= r.primary.ucl)
+
+
+def _naive_rules(z: list[float]) -> dict[str, list[int]]:
+    """The rules read literally, point by point, to check the vectorised engine against."""
+    m = len(z)
+    out: dict[str, list[int]] = {k: [] for k in spc.RULES}
+
+    def window(i: int, k: int) -> list[float]:
+        return z[max(0, i - k + 1) : i + 1]
+
+    for i in range(m):
+        w9, w8, w6, w15 = window(i, 9), window(i, 8), window(i, 6), window(i, 15)
+        if abs(z[i]) > 3:
+            out["nelson_1"].append(i)
+            out["we_1"].append(i)
+        if len(w9) == 9 and (all(v > 0 for v in w9) or all(v < 0 for v in w9)):
+            out["nelson_2"].append(i)
+        if len(w8) == 8 and (all(v > 0 for v in w8) or all(v < 0 for v in w8)):
+            out["we_4"].append(i)
+        if len(w6) == 6 and (
+            all(a < b for a, b in zip(w6, w6[1:], strict=False)) or all(a > b for a, b in zip(w6, w6[1:], strict=False))
+        ):
+            out["nelson_3"].append(i)
+        w14 = window(i, 14)
+        if len(w14) == 14:
+            d = [b - a for a, b in zip(w14, w14[1:], strict=False)]
+            if all(x * y < 0 for x, y in zip(d, d[1:], strict=False)):
+                out["nelson_4"].append(i)
+        for sign in (1, -1):
+            if sign * z[i] > 2 and sum(sign * v > 2 for v in window(i, 3)) >= 2:
+                out["nelson_5"].append(i)
+                out["we_2"].append(i)
+            if sign * z[i] > 1 and sum(sign * v > 1 for v in window(i, 5)) >= 4:
+                out["nelson_6"].append(i)
+                out["we_3"].append(i)
+        if len(w15) == 15 and all(abs(v) < 1 for v in w15):
+            out["nelson_7"].append(i)
+        if len(w8) == 8 and all(abs(v) > 1 for v in w8):
+            out["nelson_8"].append(i)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.floats(min_value=-4, max_value=4, allow_nan=False), st.sampled_from([0.5, -0.5, 1.5, 2.5])),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_vectorised_rules_agree_with_the_rules_read_literally(z):
+    found = {k: v.tolist() for k, v in spc.evaluate_rules(_unit_chart(z)).items()}
+    assert found == _naive_rules(z)
