@@ -114,11 +114,24 @@ def main() -> None:
                     dry_run=dry_run,
                     queue=False,
                 )
-            start = time.perf_counter()
-            job = exchange.run_job(job.pk)
-            elapsed = time.perf_counter() - start
+            queries = [0]
+
+            def count(execute, sql, params, many, context, queries=queries):
+                queries[0] += 1
+                return execute(sql, params, many, context)
+
+            start, start_cpu = time.perf_counter(), time.process_time()
+            with connection.execute_wrapper(count):
+                job = exchange.run_job(job.pk)
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
             assert job is not None and job.error_count == 0, job and job.errors[:3]
-            timings[label] = {"status": job.status, "seconds": round(elapsed, 2), "rows_per_s": round(ROWS / elapsed)}
+            timings[label] = {
+                "status": job.status,
+                "seconds": round(elapsed, 2),
+                "rows_per_s": round(ROWS / elapsed),
+                "cpu_seconds": round(cpu, 2),  # this process only (SQLite's work included, not PostgreSQL's)
+                "queries_per_row": round(queries[0] / ROWS, 1),
+            }
         with tenancy.use(org, admin):
             assert Item.objects.count() == ROWS
             start = time.perf_counter()
@@ -139,6 +152,8 @@ def main() -> None:
                     "commit": timings["commit"],
                     "export_csv": {"seconds": round(csv_seconds, 2), "bytes": len(exported.encode())},
                     "export_xlsx": {"seconds": round(xlsx_seconds, 2), "bytes": len(xlsx)},
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
+                    "cpus": os.cpu_count(),
                 },
                 indent=2,
             )

@@ -181,6 +181,14 @@ class Dataset:
             return None
         return tuple(getattr(row[name], "pk", row[name]) for name in self.key)
 
+    def prefetch(self, rows: list[dict[str, Any]]) -> dict[Any, Any] | None:
+        """The records the rows already name, loaded once per file ({key: record}), or None.
+
+        When a dataset returns a dict, `write` gets it as `known=` and looks existing records up
+        there instead of one query per row. Default: None (write looks up itself).
+        """
+        return None
+
     def write(self, *, actor: Any, row: dict[str, Any]) -> Any:
         """Create or update the record of one row through the owning app's services."""
         raise NotImplementedError

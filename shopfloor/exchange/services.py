@@ -159,10 +159,13 @@ def import_rows(
     every = progress_every()
     try:
         with transaction.atomic():
+            # Existing records are read once for the whole file, inside the transaction that writes.
+            known = dataset.prefetch([row for _, row in rows])
+            extra = {} if known is None else {"known": known}
             for index, (number, row) in enumerate(rows, start=1):
                 try:
                     with transaction.atomic():
-                        dataset.write(actor=actor, row=row)
+                        dataset.write(actor=actor, row=row, **extra)
                     written += 1
                 except (ValidationError, Conflict, RowError, IntegrityError, PermissionDenied, CellError) as exc:
                     for column, message in _messages(exc, columns):

@@ -36,13 +36,24 @@ class Items(Dataset):
         if errors:
             raise RowError(errors)
 
-    def write(self, *, actor: Any, row: dict[str, Any]) -> Any:
+    def prefetch(self, rows: list[dict[str, Any]]) -> dict[Any, Any]:
+        numbers = [row["number"] for row in rows]
+        known: dict[Any, Any] = {}
+        for start in range(0, len(numbers), 500):  # short IN lists whatever the database
+            for item in Item.objects.filter(number__in=numbers[start : start + 500]):
+                known[item.number] = item
+        return known
+
+    def write(self, *, actor: Any, row: dict[str, Any], known: dict[Any, Any] | None = None) -> Any:
         data: dict[str, Any] = {}
         for column in self.columns:
             value = row[column.name]
             # An empty cell means the field's default (or nothing, where the field may be empty).
             data[column.name] = _default(column.name) if value is None else value
-        existing = Item.objects.filter(number=row["number"]).first()
+        if known is None:
+            existing = Item.objects.filter(number=row["number"]).first()
+        else:
+            existing = known.get(row["number"])
         return upsert(actor=actor, model=Item, existing=existing, data=data, create=catalog_services.create_item)
 
     def export_rows(self) -> Iterable[list[Any]]:
