@@ -177,3 +177,16 @@ def test_run_totals_on_the_asset(api, org, admin_user):
         Decimal("950"),
         Decimal("38"),
     )
+
+
+def test_a_retried_return_answers_the_first_response_and_moves_the_bit_once(api, org, admin_user):
+    made = _made(org, admin_user, "in_field")
+    asset = made["asset"]
+    body = {**GOOD_GRADE, "to_location": made["shelf"].pk}
+    first = api.post(f"{URL}{asset.pk}/return/", body, format="json", HTTP_IDEMPOTENCY_KEY="rig-7-return")
+    again = api.post(f"{URL}{asset.pk}/return/", body, format="json", HTTP_IDEMPOTENCY_KEY="rig-7-return")
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    with tenancy.use(org, admin_user):
+        assert StockMove.objects.filter(serial_id=asset.serial_id, reason_code="field-return").count() == 1
+        assert DullGrade.objects.filter(asset=asset).count() == 1
