@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from shopfloor.core.api.serializers import StrictSerializerMixin
 from shopfloor.core.api.viewsets import TenantAPIMixin
 
-from . import spc
+from . import api_inspection, spc  # noqa: F401  (api_inspection registers its resources on import)
 from .defaults import USE_SPC
 
 # The engine names its inputs after the textbook (defectives, sample_size...); the API posts

@@ -7,4 +7,9 @@ class QualityConfig(AppConfig):
     verbose_name = "Quality"
 
     def ready(self) -> None:
-        from . import defaults  # noqa: F401  (action permissions)
+        from . import (  # noqa: F401  (plan workflow, event handlers)
+            defaults,
+            defaults_inspection,
+            defaults_ncr,
+            handlers_inspection,
+        )

@@ -1,9 +1,20 @@
 from django.urls import path
 
-from . import spc_views
+from . import spc_views, views_inspection
 
 app_name = "quality"
 
 urlpatterns = [
     path("spc/", spc_views.SpcView.as_view(), name="spc"),
+    path("plans/", views_inspection.PlanListView.as_view(), name="plan-list"),
+    path("plans/new/", views_inspection.PlanCreateView.as_view(), name="plan-create"),
+    path("plans/<int:pk>/", views_inspection.PlanDetailView.as_view(), name="plan-detail"),
+    path(
+        "plans/<int:pk>/characteristics/", views_inspection.CharacteristicAddView.as_view(), name="characteristic-add"
+    ),
+    path("plans/<int:pk>/<slug:name>/", views_inspection.PlanActionView.as_view(), name="plan-action"),
+    path("inspections/", views_inspection.InspectionQueueView.as_view(), name="inspection-list"),
+    path("inspections/<int:pk>/", views_inspection.InspectionDetailView.as_view(), name="inspection-detail"),
+    path("inspections/<int:pk>/measurements/", views_inspection.MeasurementsView.as_view(), name="inspection-measure"),
+    path("inspections/<int:pk>/complete/", views_inspection.CompleteView.as_view(), name="inspection-complete"),
 ]

@@ -41,6 +41,8 @@ NAVIGATION: list[tuple[str, str, str, str | None]] = [
     ("Purchasing", "Receipts", "purchasing:receipt-list", "purchasing.view_receipt"),
     ("Purchasing", "Purchasing rules", "purchasing:settings", "purchasing.change_purchasingsettings"),
     ("Field", "Field assets", "field:asset-list", "field.view_fieldasset"),
+    ("Quality", "Inspections", "quality:inspection-list", "quality.view_inspection"),
+    ("Quality", "Inspection plans", "quality:plan-list", "quality.view_inspectionplan"),
     ("Quality", "SPC", "quality:spc", "quality.view_spc"),
     ("Administration", "Organization", "web:organization", "core.view_organization"),
     ("Administration", "Members", "web:member-list", "core.view_membership"),
