@@ -15,7 +15,7 @@ Stock is only ever touched through `inventory.services`.
 from __future__ import annotations
 
 from collections import OrderedDict
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,6 +27,7 @@ from shopfloor.catalog.services import to_stock_units
 from shopfloor.core import access, audit, events, numbering
 from shopfloor.core import services as core_services
 from shopfloor.core.errors import Conflict
+from shopfloor.inventory import selectors as inventory_selectors
 from shopfloor.inventory import services as inventory
 from shopfloor.inventory.models import Location, Lot, Reservation, SerialNumber, StockMove
 from shopfloor.workflows import services as workflow_services
@@ -249,6 +250,29 @@ def _sync_reserved(actor: Any, line: SalesOrderLine, reason: str) -> SalesOrderL
     return line
 
 
+# A concurrent confirmation may take part of a balance between our read and our reservation;
+# the reservation is then refused whole, and we try again with what is left, a few times.
+RESERVE_ATTEMPTS = 5
+
+
+def _reserve_at(actor: Any, line: SalesOrderLine, location: Location, lot: Lot | None, need: Decimal) -> Decimal:
+    """Reserve up to `need` at one place for the line; returns how much was reserved."""
+    for _ in range(RESERVE_ATTEMPTS):
+        take = min(need, inventory_selectors.available_at(item=line.item, location=location, lot=lot))
+        if line.item.tracking == Item.Tracking.SERIAL:
+            take = take.to_integral_value(rounding=ROUND_FLOOR)
+        if take <= 0:
+            return Decimal(0)
+        try:
+            inventory.reserve(
+                actor=actor, item=line.item, location=location, lot=lot, quantity=take, source=_source(line)
+            )
+        except Conflict:
+            continue  # someone reserved here meanwhile: read again and take what is left
+        return take
+    return Decimal(0)
+
+
 def reserve_order(*, actor: Any, order: SalesOrder) -> dict[int, Decimal]:
     """Reserve free stock of the order's plant for each open line; returns what stays short per line.
 
@@ -265,23 +289,7 @@ def reserve_order(*, actor: Any, order: SalesOrder) -> dict[int, Decimal]:
         for balance in selectors.reservable_balances(item=line.item, plant=order.plant):
             if need <= 0:
                 break
-            take = min(need, balance.on_hand - balance.reserved)
-            if line.item.tracking == Item.Tracking.SERIAL:
-                take = take.to_integral_value(rounding="ROUND_FLOOR")
-            if take <= 0:
-                continue
-            try:
-                inventory.reserve(
-                    actor=actor,
-                    item=line.item,
-                    location=balance.location,
-                    lot=balance.lot,
-                    quantity=take,
-                    source=_source(line),
-                )
-            except Conflict:
-                continue  # taken by someone else in the meantime: try the next place
-            need -= take
+            need -= _reserve_at(actor, line, balance.location, balance.lot, need)
         _sync_reserved(actor, line, reason=f"Confirmation of {order.number}")
         short[line.pk] = max(need, Decimal(0))
     events.emit(
