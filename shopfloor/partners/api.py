@@ -100,7 +100,9 @@ class RigSerializer(TenantModelSerializer):
 
 class WellSerializer(TenantModelSerializer):
     customer_number = serializers.CharField(source="customer.number", read_only=True)
-    rig_name = serializers.CharField(source="rig.name", read_only=True, default=None, allow_null=True)
+    # A method, not `source="rig.name"` with a default: DRF skips defaults on PATCH, which would
+    # drop the key from the answer for a well without a rig.
+    rig_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Well
@@ -120,6 +122,9 @@ class WellSerializer(TenantModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def get_rig_name(self, obj: Well) -> str | None:
+        return obj.rig.name if obj.rig_id else None
 
 
 class ApprovalInput(StrictSerializerMixin, serializers.Serializer):

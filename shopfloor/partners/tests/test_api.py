@@ -7,7 +7,7 @@ import pytest
 from shopfloor.core import tenancy
 from shopfloor.partners.models import Supplier
 
-from .factories import CustomerFactory, RigFactory, SupplierFactory
+from .factories import CustomerFactory, RigFactory, SupplierFactory, WellFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +62,11 @@ def test_wells_filter_by_customer(api, org):
     rows = api.get(f"/api/v1/partners/wells/?customer={rig.customer_id}").json()["results"]
     assert [r["name"] for r in rows] == ["W-2"]
     assert rows[0]["rig_name"] == rig.name
+
+
+def test_patching_a_well_without_a_rig_answers_with_every_field(api, org):
+    with tenancy.use(org):
+        well = WellFactory()
+    response = api.patch(f"/api/v1/partners/wells/{well.pk}/", {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["rig_name"] is None
