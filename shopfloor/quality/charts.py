@@ -92,7 +92,7 @@ def _panel(
         v = lo + (hi - lo) * frac
         out.append(
             f'<text x="{LEFT - 4}" y="{sy(v) + 3:.1f}" font-size="10" text-anchor="end" fill="currentColor" '
-            f'fill-opacity="0.7">{_fmt(v)}</text>'
+            f'fill-opacity="0.7">{v:.4g}</text>'
         )
     segments: list[list[str]] = [[]]
     for i, v in enumerate(lim.points):
