@@ -23,6 +23,8 @@ from shopfloor.core.errors import Conflict
 from shopfloor.core.models import Plant
 from shopfloor.inventory import services as inventory_services
 from shopfloor.inventory.models import Location, Lot, SerialNumber, StockBalance
+from shopfloor.production.models import Operation
+from shopfloor.purchasing.models import ReceiptLine
 from shopfloor.workflows import services as workflow_services
 from shopfloor.workflows.registry import on_enter
 
@@ -475,24 +477,34 @@ def _open_ncr(actor: Any, inspection: Inspection) -> str:
     opener = getattr(ncr_services, "open_ncr", None)
     if opener is None:
         return ""
-    ncr = opener(
-        actor=actor,
-        data={
-            "source": "inspection",
-            "item": inspection.item,
-            "quantity": inspection.quantity,
-            "lots": [inspection.lot] if inspection.lot_id else [],
-            "serials": [inspection.serial] if inspection.serial_id else [],
-            "location": inspection.location,
-            "description": (
-                f"{inspection.number}: {inspection.nonconforming} of {inspection.sample_size} sampled units "
-                f"nonconforming (accept {inspection.accept_number}) against {inspection.plan}."
-            ),
-            "source_type": "quality.inspection",
-            "source_id": str(inspection.pk),
-            "source_number": inspection.number,
-        },
-    )
+    affected: list[dict[str, Any]] = []
+    if inspection.serial_id:
+        affected = [{"serial": inspection.serial, "lot": inspection.lot, "quantity": Decimal(1)}]
+    elif inspection.lot_id:
+        affected = [{"lot": inspection.lot, "quantity": inspection.quantity}]
+    data: dict[str, Any] = {
+        "plant": inspection.plant,
+        "item": inspection.item,
+        "quantity": inspection.quantity,
+        "source": "inspection",
+        "title": f"{inspection.number} failed: {inspection.plan}",
+        "description": (
+            f"{inspection.nonconforming} of {inspection.sample_size} sampled units nonconforming "
+            f"(accept {inspection.accept_number}, reject {inspection.reject_number})."
+        ),
+        "location": inspection.location,
+        "work_order": inspection.work_order,
+        "origin_type": "quality.inspection",
+        "origin_id": inspection.pk,
+        "affected": affected,
+    }
+    if inspection.source_type == "purchasing.receiptline":
+        line = ReceiptLine.objects.select_related("receipt__supplier").filter(pk=inspection.source_id).first()
+        data["receipt_line"] = line
+        data["supplier"] = line.receipt.supplier if line is not None else None
+    elif inspection.source_type == "production.operation":
+        data["operation"] = Operation.objects.filter(pk=inspection.source_id).first()
+    ncr = opener(actor=actor, data=data)
     return getattr(ncr, "number", "") or ""
 
 
