@@ -172,7 +172,6 @@ class InspectionQueueView(ObjectListView):
     search_fields = ["number", "item__number", "source_number", "lot__number"]
     filters = {"status": "status", "context": "context"}
     detail_url_name = "quality:inspection-detail"
-    create_permission = "quality.no_manual_inspection_page"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         self.filter_choices = {"status": list(Inspection.Status.choices), "context": list(Inspection.Context.choices)}
