@@ -14,7 +14,7 @@ from shopfloor.production import services as production_services
 from shopfloor.production.tests.factories import released_order
 from shopfloor.purchasing import services as purchasing_services
 from shopfloor.purchasing.tests.factories import sent_order
-from shopfloor.quality.models import Inspection, InspectionPlan, Measurement
+from shopfloor.quality.models import Inspection, InspectionPlan, Measurement, Ncr
 from shopfloor.quality.services import inspection as services
 from shopfloor.workflows import services as workflow_services
 
@@ -131,6 +131,9 @@ def test_a_fail_keeps_stock_in_quarantine(tenant, admin_user, django_capture_on_
     assert (done.status, done.nonconforming) == ("failed", 2)
     assert StockBalance.objects.get(item=inspection.item, location=quarantine).on_hand == Decimal("20")
     assert OutboxEvent.objects.filter(event_type="quality.inspection.failed", payload__id=done.pk).exists()
+    ncr = Ncr.objects.get(origin_type="quality.inspection", origin_id=done.pk)
+    assert (ncr.number, ncr.source, ncr.quantity) == (done.ncr_number, "inspection", Decimal("20"))
+    assert ncr.location == quarantine and ncr.receipt_line_id == int(done.source_id)
     assert AuditEvent.objects.filter(object_id=str(done.pk), action="transition").exists()
 
 
@@ -147,6 +150,7 @@ def test_a_fail_moves_stock_in_the_open_to_quarantine(tenant, admin_user, django
     done = services.complete_inspection(actor=admin_user, inspection=inspection)
     assert done.status == "failed"
     assert done.location.location_type == Location.Type.QUARANTINE
+    assert Ncr.objects.get(number=done.ncr_number).location == done.location
     assert StockBalance.objects.get(item=item, location=done.location).on_hand == Decimal("5")
     assert StockBalance.objects.get(item=item, location=receiving).on_hand == 0
 
