@@ -22,7 +22,12 @@ from shopfloor.core.api.serializers import StrictSerializerMixin, TenantModelSer
 from shopfloor.core.api.viewsets import TenantAPIMixin, TenantModelViewSet, TenantReadOnlyViewSet
 from shopfloor.inventory.models import Location, Lot, SerialNumber
 from shopfloor.resources.models import Machine
-from shopfloor.workflows.api import WorkflowActionsMixin
+from shopfloor.workflows.api import (
+    OptionSerializer,
+    SignatureSerializer,
+    TransitionRecordSerializer,
+    WorkflowActionsMixin,
+)
 
 from . import selectors, services
 from .defaults import CANCEL, COMPLETE, RECEIVE_OUTPUT, RELEASE
@@ -493,6 +498,24 @@ class WorkOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
         )
         return self._answer(wo)
 
+    @extend_schema(responses={200: TransitionRecordSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="history", pagination_class=None, filter_backends=[])
+    def history(self, request: Request, pk: Any = None) -> Response:
+        """Every transition of the order, newest first (a plain list: the schema says so too)."""
+        return super().history(request, pk)
+
+    @extend_schema(responses={200: OptionSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="transitions", pagination_class=None, filter_backends=[])
+    def transitions(self, request: Request, pk: Any = None) -> Response:
+        """What the caller may do with the order now, and why not for the rest."""
+        return super().transitions(request, pk)
+
+    @extend_schema(responses={200: SignatureSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="signatures", pagination_class=None, filter_backends=[])
+    def signatures(self, request: Request, pk: Any = None) -> Response:
+        """Electronic signatures on the order, each with whether it is still valid."""
+        return super().signatures(request, pk)
+
     @extend_schema(request=WorkOrderCommentInput, responses={200: WorkOrderSerializer})
     @action(detail=True, methods=["post"])
     def plan(self, request: Request, pk: Any = None) -> Response:
@@ -564,7 +587,7 @@ class WorkOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
         return Response(WorkOrderOutputSerializer(rows, many=True).data, status=201)
 
     @extend_schema(responses={200: PickLineSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="pick-list")
+    @action(detail=True, methods=["get"], url_path="pick-list", pagination_class=None, filter_backends=[])
     def pick_list(self, request: Request, pk: Any = None) -> Response:
         """What is still to issue, with first-expiring-first-out lot suggestions."""
         rows = []
@@ -749,7 +772,7 @@ class GenealogyLinkViewSet(GenealogyMixin, TenantReadOnlyViewSet):
         ],
         responses={200: GenealogyNodeSerializer(many=True)},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def trace(self, request: Request) -> Response:
         """The genealogy tree of a lot or serial as indented rows: what went into it, or where it went."""
         lot = _lookup(Lot, request.query_params.get("lot"), "lot")

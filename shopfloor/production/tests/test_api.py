@@ -207,3 +207,12 @@ def test_book_time_by_hand(api, order, admin_user):
     bad = api.post(f"{BASE}/operations/{op.pk}/book-time/", {**body, "minutes": "-5"}, format="json")
     assert bad.status_code == 400
     assert "minutes" in bad.json()["errors"]
+
+
+def test_workflow_reads_are_plain_lists(api, order):
+    for name in ("transitions", "history", "signatures", "pick-list"):
+        response = api.get(f"{BASE}/work-orders/{order.pk}/{name}/")
+        assert response.status_code == 200, name
+        assert isinstance(response.json(), list), name
+    history = api.get(f"{BASE}/work-orders/{order.pk}/history/").json()
+    assert [row["to_state"] for row in history] == ["released", "planned"]  # newest first
