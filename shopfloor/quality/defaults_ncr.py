@@ -84,7 +84,7 @@ register_default(
             permission=CLOSE_NCR,
             guards=("quality.fully_disposed",),
             signature=True,
-            meaning="I confirm the nonconformance is contained, its cause found and its material disposed.",
+            meaning="Closed",  # the signature field holds 40 characters
         ),
         *[
             TransitionSpec(s, "cancelled", "Cancel", permission=CLOSE_NCR, comment=True)

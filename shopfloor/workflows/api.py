@@ -233,7 +233,7 @@ class WorkflowActionsMixin:
     """Adds `transitions/` (GET), `transition/` (POST), `history/` and `signatures/` to a viewset."""
 
     @extend_schema(responses={200: OptionSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="transitions")
+    @action(detail=True, methods=["get"], url_path="transitions", pagination_class=None, filter_backends=[])
     def transitions(self, request: Any, pk: Any = None) -> Response:
         """What the caller may do with the record now, and why not for the rest."""
         obj = self.get_object()  # type: ignore[attr-defined]
@@ -266,7 +266,7 @@ class WorkflowActionsMixin:
         return Response({"status": result.obj.status, "record": TransitionRecordSerializer(result.record).data})
 
     @extend_schema(responses={200: TransitionRecordSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="history")
+    @action(detail=True, methods=["get"], url_path="history", pagination_class=None, filter_backends=[])
     def history(self, request: Any, pk: Any = None) -> Response:
         obj = self.get_object()  # type: ignore[attr-defined]
         records = TransitionRecord.objects.filter(
@@ -275,7 +275,7 @@ class WorkflowActionsMixin:
         return Response(TransitionRecordSerializer(records, many=True).data)
 
     @extend_schema(responses={200: SignatureSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="signatures")
+    @action(detail=True, methods=["get"], url_path="signatures", pagination_class=None, filter_backends=[])
     def signatures(self, request: Any, pk: Any = None) -> Response:
         obj = self.get_object()  # type: ignore[attr-defined]
         rows = []
