@@ -693,7 +693,7 @@ def _backflush(actor: Any, op: Operation, processed: Decimal) -> None:
     """Issue the lines flagged backflush that this operation consumes, FEFO from their location."""
     wo = op.work_order
     last = Operation.objects.filter(work_order=wo).order_by("-sequence").first()
-    lines = WorkOrderMaterial.objects.select_for_update().filter(work_order=wo, backflush=True)
+    lines = WorkOrderMaterial.objects.select_for_update(of=("self",)).filter(work_order=wo, backflush=True)
     lines = (
         lines.filter(Q(operation=op) | Q(operation__isnull=True))
         if last and last.pk == op.pk
