@@ -106,7 +106,7 @@ def open_ncr(*, actor: Any, data: dict[str, Any]) -> Ncr:
     work_order = data.get("work_order") or (operation.work_order if operation is not None else None)
     supplier = data.get("supplier")
     if supplier is None and receipt_line is not None:
-        supplier = receipt_line.receipt.order.supplier
+        supplier = receipt_line.receipt.supplier
     affected = list(data.get("affected") or [])
     total = Decimal(0)
     for i, row in enumerate(affected):

@@ -191,3 +191,21 @@ def test_capa_from_an_audit_needs_the_finding(tenant, admin_user):
         )
     assert "audit_reference" in exc.value.message_dict
     assert Capa.objects.count() == 0
+
+
+def test_an_ncr_on_a_receipt_line_takes_the_receipt_supplier(tenant, admin_user):
+    from shopfloor.purchasing.tests.factories import ReceiptLineFactory
+
+    line = ReceiptLineFactory()
+    ncr = services.open_ncr(
+        actor=admin_user,
+        data={
+            "plant": line.receipt.plant,
+            "item": line.item,
+            "quantity": "1",
+            "source": "receipt",
+            "title": "Wrong thread",
+            "receipt_line": line,
+        },
+    )
+    assert ncr.supplier == line.receipt.supplier
