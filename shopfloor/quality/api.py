@@ -19,6 +19,7 @@ from shopfloor.core.api.serializers import StrictSerializerMixin
 from shopfloor.core.api.viewsets import TenantAPIMixin
 
 from . import api_inspection, spc  # noqa: F401  (api_inspection registers its resources on import)
+from . import api_ncr  # noqa: F401  (registers the NCR and CAPA resources)
 from .defaults import USE_SPC
 
 # The engine names its inputs after the textbook (defectives, sample_size...); the API posts

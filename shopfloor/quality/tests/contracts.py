@@ -8,7 +8,7 @@ from shopfloor.core.tests.contract import Contract, unique
 from shopfloor.core.tests.factories import PlantFactory
 from shopfloor.quality.services import inspection as inspection_services
 
-from .factories import CharacteristicFactory, InspectionFactory, InspectionPlanFactory
+from .factories import CapaFactory, CharacteristicFactory, InspectionFactory, InspectionPlanFactory, NcrFactory
 
 
 def _plan_payload() -> dict:
@@ -27,7 +27,43 @@ def _inspection_payload() -> dict:
     return {"plan": plan.pk, "plant": PlantFactory().pk, "quantity": "12"}
 
 
+def _ncr_payload() -> dict:
+    return {"plant": PlantFactory().pk, "item": ItemFactory().pk, "quantity": "4", "source": "audit", "title": "Burrs"}
+
+
+def _capa_payload() -> dict:
+    return {
+        "source": "audit",
+        "audit_reference": unique("ISO audit finding "),
+        "title": "Calibrate the bore gauges",
+        "owner": tenancy.current_user().pk,
+        "due_date": "2027-01-31",
+    }
+
+
 CONTRACTS: dict[str, Contract] = {
+    "quality/ncrs": Contract(
+        factory=NcrFactory,
+        payload=_ncr_payload,
+        update={"containment": "Lot held in quarantine", "why_1": "Reamer worn", "cause_category": "machine"},
+        put=lambda obj: {
+            "plant": obj.plant_id,
+            "item": obj.item_id,
+            "quantity": str(obj.quantity),
+            "source": obj.source,
+            "title": "Bore oversize, lot L-42",
+        },
+        operations=frozenset({"list", "retrieve", "create", "update"}),
+        actions={"transition": 400, "close": 400, "dispositions": 400, "approve-concession": 400},
+        note="NCRs are never deleted (cancel them); actions need a body (state, signature, disposition).",
+    ),
+    "quality/capas": Contract(
+        factory=CapaFactory,
+        payload=_capa_payload,
+        operations=frozenset({"list", "retrieve", "create"}),
+        actions={"transition": 400, "effectiveness": 400},
+        note="A CAPA moves by its workflow and effectiveness check, not by edits; never deleted (cancel it).",
+    ),
     "quality/inspection-plans": Contract(
         factory=InspectionPlanFactory,
         payload=_plan_payload,
@@ -52,5 +88,7 @@ CONTRACTS: dict[str, Contract] = {
 }
 
 NOT_EXPOSED = {
+    "quality.NcrItem": "Affected lots and serials are posted with and read through their NCR.",
+    "quality.Disposition": "Dispositions are posted (dispositions action) and read through their NCR.",
     "quality.Measurement": "Readings are recorded and read through their inspection (measurements action, detail).",
 }

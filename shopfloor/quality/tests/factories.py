@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
 
 from shopfloor.catalog.tests.factories import ItemFactory
-from shopfloor.core import numbering
-from shopfloor.core.tests.factories import PlantFactory, TenantFactory
-from shopfloor.quality.models import Characteristic, Inspection, InspectionPlan, Measurement
+from shopfloor.core import numbering, tenancy
+from shopfloor.core.tests.factories import PlantFactory, TenantFactory, UserFactory
+from shopfloor.quality.models import (
+    Capa,
+    Characteristic,
+    Disposition,
+    Inspection,
+    InspectionPlan,
+    Measurement,
+    Ncr,
+    NcrItem,
+)
 
 
 class InspectionPlanFactory(TenantFactory):
@@ -72,3 +82,52 @@ class MeasurementFactory(TenantFactory):
     sample = 1
     value = Decimal("10")
     conforming = True
+
+
+class NcrFactory(TenantFactory):
+    """An open NCR on five units found at receipt, with no stock or lots attached."""
+
+    class Meta:
+        model = Ncr
+
+    plant = factory.SubFactory(PlantFactory, organization=factory.SelfAttribute("..organization"))
+    item = factory.SubFactory(ItemFactory, organization=factory.SelfAttribute("..organization"))
+    number = factory.LazyFunction(lambda: numbering.next_number("ncr"))
+    title = factory.Sequence(lambda n: f"Bore oversize {n}")
+    source = Ncr.Source.RECEIPT
+    quantity = Decimal("5")
+
+
+class CapaFactory(TenantFactory):
+    """An open corrective action from an audit, owned by the user in context, due in a month."""
+
+    class Meta:
+        model = Capa
+
+    number = factory.LazyFunction(lambda: numbering.next_number("capa"))
+    source = Capa.Source.AUDIT
+    audit_reference = factory.Sequence(lambda n: f"Audit 2026-{n} finding 1")
+    title = factory.Sequence(lambda n: f"Calibrate gauges {n}")
+    owner = factory.LazyFunction(lambda: tenancy.current_user() or UserFactory())
+    due_date = factory.LazyFunction(lambda: date.today() + timedelta(days=30))
+
+
+class NcrItemFactory(TenantFactory):
+    """Two affected units of an NCR, no lot."""
+
+    class Meta:
+        model = NcrItem
+
+    ncr = factory.SubFactory(NcrFactory, organization=factory.SelfAttribute("..organization"))
+    quantity = Decimal("2")
+
+
+class DispositionFactory(TenantFactory):
+    """A use-as-is decision on two units (a row only: real ones are posted by the service)."""
+
+    class Meta:
+        model = Disposition
+
+    ncr = factory.SubFactory(NcrFactory, organization=factory.SelfAttribute("..organization"))
+    kind = Disposition.Kind.USE_AS_IS
+    quantity = Decimal("2")
