@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import spc_views, views_inspection
+from . import spc_views, views_inspection, views_ncr
 
 app_name = "quality"
 
@@ -17,4 +17,12 @@ urlpatterns = [
     path("inspections/<int:pk>/", views_inspection.InspectionDetailView.as_view(), name="inspection-detail"),
     path("inspections/<int:pk>/measurements/", views_inspection.MeasurementsView.as_view(), name="inspection-measure"),
     path("inspections/<int:pk>/complete/", views_inspection.CompleteView.as_view(), name="inspection-complete"),
+    path("ncrs/", views_ncr.NcrListView.as_view(), name="ncr-list"),
+    path("ncrs/new/", views_ncr.NcrCreateView.as_view(), name="ncr-create"),
+    path("ncrs/<int:pk>/", views_ncr.NcrDetailView.as_view(), name="ncr-detail"),
+    path("ncrs/<int:pk>/<slug:name>/", views_ncr.NcrActionView.as_view(), name="ncr-action"),
+    path("capas/", views_ncr.CapaListView.as_view(), name="capa-list"),
+    path("capas/new/", views_ncr.CapaCreateView.as_view(), name="capa-create"),
+    path("capas/<int:pk>/", views_ncr.CapaDetailView.as_view(), name="capa-detail"),
+    path("capas/<int:pk>/<slug:name>/", views_ncr.CapaActionView.as_view(), name="capa-action"),
 ]

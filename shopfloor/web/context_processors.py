@@ -44,6 +44,8 @@ NAVIGATION: list[tuple[str, str, str, str | None]] = [
     ("Quality", "Inspections", "quality:inspection-list", "quality.view_inspection"),
     ("Quality", "Inspection plans", "quality:plan-list", "quality.view_inspectionplan"),
     ("Quality", "SPC", "quality:spc", "quality.view_spc"),
+    ("Quality", "NCRs", "quality:ncr-list", "quality.view_ncr"),
+    ("Quality", "CAPA", "quality:capa-list", "quality.view_capa"),
     ("Administration", "Organization", "web:organization", "core.view_organization"),
     ("Administration", "Members", "web:member-list", "core.view_membership"),
     ("Administration", "Roles", "web:role-list", "core.view_role"),

@@ -1,0 +1,311 @@
+"""NCR and CAPA pages: lists, forms, and details whose buttons move the workflow.
+
+Every write is a service call; a refused one (a guard, a frozen NCR, too much disposed, a
+wrong signature) comes back as a message on the page and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views import View
+
+from shopfloor.core import access
+from shopfloor.core.errors import Conflict
+from shopfloor.core.views import ObjectCreateView, ObjectDetailView, ObjectListView, TenantViewMixin
+from shopfloor.workflows import services as workflow_services
+from shopfloor.workflows.services import SignatureInput
+
+from . import forms_ncr as forms
+from . import selectors_ncr as selectors
+from .defaults_ncr import APPROVE_CONCESSION, CLOSE_CAPA, CLOSE_NCR, DISPOSE
+from .models import Capa, Ncr
+from .services import ncr as services
+
+
+def _refused(request: HttpRequest, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, getattr(exc, "message", str(exc)))
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label = "" if field == "__all__" else f"{form.fields[field].label}: "
+        messages.error(request, f"{label}{' '.join(errors)}")
+
+
+# --- NCRs -----------------------------------------------------------------------------------
+
+
+class NcrListView(ObjectListView):
+    model = Ncr
+    title = "NCRs"
+    queryset = selectors.ncrs()
+    columns = [
+        ("number", "Number"),
+        ("title", "Title"),
+        ("item", "Item"),
+        ("source", "Source"),
+        ("quantity", "Quantity"),
+        ("supplier", "Supplier"),
+        ("status", "Status"),
+        ("created_at", "Opened"),
+    ]
+    search_fields = ["number", "title", "item__number"]
+    filters = {"status": "status", "source": "source"}
+    create_url_name = "quality:ncr-create"
+    detail_url_name = "quality:ncr-detail"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        self.filter_choices = {
+            "status": [(s, s.title()) for s in ("open", "investigating", "disposition", "closed", "cancelled")],
+            "source": list(Ncr.Source.choices),
+        }
+        return super().get_context_data(**kwargs)
+
+
+class NcrCreateView(ObjectCreateView):
+    model = Ncr
+    form_class = forms.NcrForm
+    title = "New NCR"
+    detail_url_name = "quality:ncr-detail"
+    cancel_url_name = "quality:ncr-list"
+    success_message = "{object} opened."
+
+    def perform(self, form: forms.NcrForm) -> Ncr:
+        return services.open_ncr(actor=self.request.user, data=form.service_data())
+
+
+class NcrDetailView(ObjectDetailView):
+    """The NCR, its affected lots, investigation, dispositions and the buttons its state allows."""
+
+    model = Ncr
+    template_name = "quality/ncr_detail.html"
+    fields = [
+        ("item", "Item"),
+        ("plant", "Plant"),
+        ("source", "Source"),
+        ("quantity", "Affected quantity"),
+        ("location", "Held at"),
+        ("supplier", "Supplier"),
+        ("customer", "Customer"),
+        ("work_order", "Work order"),
+        ("closed_at", "Closed"),
+    ]
+    list_url_name = "quality:ncr-list"
+
+    def get_queryset(self) -> models.QuerySet:
+        return selectors.ncrs()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        ncr = self.get_object()
+        user = self.request.user
+        frozen = ncr.status in services.FROZEN_STATES
+        options = [o for o in workflow_services.available_transitions(ncr, user) if o.transition.target.key != "closed"]
+        context.update(
+            ncr=ncr,
+            affected=list(ncr.affected.all()),
+            dispositions=list(selectors.dispositions().filter(ncr=ncr)),
+            disposed=services.disposed_quantity(ncr),
+            options=options,
+            can_edit=not frozen and access.has_perm(user, "quality.change_ncr", plant=ncr.plant),
+            investigation_form=forms.InvestigationForm(instance=ncr),
+            can_dispose=ncr.status == "disposition" and access.has_perm(user, DISPOSE, plant=ncr.plant),
+            disposition_form=forms.DispositionForm(ncr=ncr),
+            can_approve=not frozen and access.has_perm(user, APPROVE_CONCESSION, plant=ncr.plant),
+            can_close=ncr.status == "disposition" and access.has_perm(user, CLOSE_NCR, plant=ncr.plant),
+            close_form=forms.CloseForm(),
+            capas=list(ncr.capas.select_related("owner")),
+        )
+        return context
+
+
+class NcrActionView(TenantViewMixin, View):
+    """POSTs of the NCR page: transition, investigation, disposition, concession, close."""
+
+    http_method_names = ["post"]
+    permission_required = "quality.view_ncr"
+
+    def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        ncr = get_object_or_404(Ncr.objects.all(), pk=pk)
+        handler = getattr(self, f"do_{name.replace('-', '_')}", None)
+        if handler is None:
+            raise Http404
+        try:
+            text = handler(request, ncr)
+        except (ValidationError, Conflict) as exc:
+            _refused(request, exc)
+        else:
+            if text:
+                messages.success(request, text)
+        return HttpResponseRedirect(reverse("quality:ncr-detail", args=[ncr.pk]))
+
+    def do_transition(self, request: HttpRequest, ncr: Ncr) -> str:
+        done = services.transition_ncr(
+            actor=request.user,
+            ncr=ncr,
+            to_state=request.POST.get("to_state", ""),
+            comment=request.POST.get("comment", ""),
+        )
+        return f"{done.number} is {done.status}."
+
+    def do_investigation(self, request: HttpRequest, ncr: Ncr) -> str:
+        form = forms.InvestigationForm(request.POST, instance=Ncr.objects.get(pk=ncr.pk))
+        if not form.is_valid():
+            _form_errors(request, form)
+            return ""
+        services.update_ncr(actor=request.user, ncr=ncr, data=form.service_data())
+        return "Investigation saved."
+
+    def do_disposition(self, request: HttpRequest, ncr: Ncr) -> str:
+        form = forms.DispositionForm(request.POST, ncr=ncr)
+        if not form.is_valid():
+            _form_errors(request, form)
+            return ""
+        done = services.add_disposition(actor=request.user, ncr=ncr, data=form.cleaned_data)
+        extra = f" Work order {done.work_order.number} opened." if done.work_order else ""
+        return f"{done.get_kind_display()}: {done.quantity.normalize():f} posted.{extra}"
+
+    def do_concession(self, request: HttpRequest, ncr: Ncr) -> str:
+        disposition = ncr.dispositions.filter(pk=request.POST.get("disposition") or 0).first()
+        if disposition is None:
+            raise Http404
+        services.approve_concession(actor=request.user, disposition=disposition)
+        return "Concession approved."
+
+    def do_close(self, request: HttpRequest, ncr: Ncr) -> str:
+        form = forms.CloseForm(request.POST)
+        if not form.is_valid():
+            _form_errors(request, form)
+            return ""
+        done = services.transition_ncr(
+            actor=request.user,
+            ncr=ncr,
+            to_state="closed",
+            comment=form.cleaned_data["comment"],
+            signature=SignatureInput(password=form.cleaned_data["password"], request=request),
+        )
+        return f"{done.number} closed and signed."
+
+
+# --- CAPA -----------------------------------------------------------------------------------
+
+
+class CapaListView(ObjectListView):
+    model = Capa
+    title = "CAPA"
+    queryset = selectors.capas()
+    columns = [
+        ("number", "Number"),
+        ("title", "Title"),
+        ("kind", "Kind"),
+        ("ncr", "NCR"),
+        ("owner", "Owner"),
+        ("due_date", "Due"),
+        ("status", "Status"),
+    ]
+    search_fields = ["number", "title", "audit_reference"]
+    filters = {"status": "status", "kind": "kind"}
+    create_url_name = "quality:capa-create"
+    detail_url_name = "quality:capa-detail"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        self.filter_choices = {
+            "status": [(s, s.replace("_", " ").title()) for s in ("open", "in_progress", "verifying", "closed")],
+            "kind": list(Capa.Kind.choices),
+        }
+        return super().get_context_data(**kwargs)
+
+
+class CapaCreateView(ObjectCreateView):
+    model = Capa
+    form_class = forms.CapaForm
+    title = "New CAPA"
+    detail_url_name = "quality:capa-detail"
+    cancel_url_name = "quality:capa-list"
+    success_message = "{object} opened; its owner is notified."
+
+    def get_initial(self) -> dict[str, Any]:
+        initial = super().get_initial()
+        if self.request.GET.get("ncr", "").isdigit():
+            initial.update(ncr=int(self.request.GET["ncr"]), source=Capa.Source.NCR)
+        return initial
+
+    def perform(self, form: forms.CapaForm) -> Capa:
+        return services.create_capa(actor=self.request.user, data=form.service_data())
+
+
+class CapaDetailView(ObjectDetailView):
+    model = Capa
+    template_name = "quality/capa_detail.html"
+    fields = [
+        ("kind", "Kind"),
+        ("source", "Source"),
+        ("ncr", "NCR"),
+        ("audit_reference", "Audit finding"),
+        ("owner", "Owner"),
+        ("due_date", "Due"),
+        ("effective", "Effective"),
+        ("effectiveness_note", "Effectiveness check"),
+        ("effectiveness_checked_at", "Checked"),
+        ("closed_at", "Closed"),
+    ]
+    list_url_name = "quality:capa-list"
+
+    def get_queryset(self) -> models.QuerySet:
+        return selectors.capas()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        capa = self.get_object()
+        user = self.request.user
+        context.update(
+            capa=capa,
+            options=workflow_services.available_transitions(capa, user),
+            can_check=capa.status == "verifying" and access.has_perm(user, CLOSE_CAPA),
+            effectiveness_form=forms.EffectivenessForm(),
+        )
+        return context
+
+
+class CapaActionView(TenantViewMixin, View):
+    http_method_names = ["post"]
+    permission_required = "quality.view_capa"
+
+    def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        capa = get_object_or_404(Capa.objects.all(), pk=pk)
+        try:
+            if name == "transition":
+                done = services.transition_capa(
+                    actor=request.user,
+                    capa=capa,
+                    to_state=request.POST.get("to_state", ""),
+                    comment=request.POST.get("comment", ""),
+                )
+                messages.success(request, f"{done.number} is {done.status.replace('_', ' ')}.")
+            elif name == "effectiveness":
+                form = forms.EffectivenessForm(request.POST)
+                if form.is_valid():
+                    services.record_effectiveness(
+                        actor=request.user,
+                        capa=capa,
+                        effective=form.cleaned_data["effective"],
+                        note=form.cleaned_data["note"],
+                    )
+                    messages.success(request, "Effectiveness check recorded.")
+                else:
+                    _form_errors(request, form)
+            else:
+                raise Http404
+        except (ValidationError, Conflict) as exc:
+            _refused(request, exc)
+        return HttpResponseRedirect(reverse("quality:capa-detail", args=[capa.pk]))
