@@ -18,8 +18,7 @@ from rest_framework.views import APIView
 from shopfloor.core.api.serializers import StrictSerializerMixin
 from shopfloor.core.api.viewsets import TenantAPIMixin
 
-from . import api_inspection, spc  # noqa: F401  (api_inspection registers its resources on import)
-from . import api_ncr  # noqa: F401  (registers the NCR and CAPA resources)
+from . import api_inspection, api_ncr, spc  # noqa: F401  (api_inspection, api_ncr register resources)
 from .defaults import USE_SPC
 
 # The engine names its inputs after the textbook (defectives, sample_size...); the API posts
