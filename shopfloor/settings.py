@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "shopfloor.web.context_processors.shell",
             ],
+            "builtins": ["shopfloor.core.templatetags.quantities"],
         },
     },
 ]
