@@ -317,7 +317,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets that share a field name ("kind") get names of their own, not a hash suffix.
+    "ENUM_NAME_OVERRIDES": {
+        "StockMoveKindEnum": "shopfloor.inventory.models.StockMove.Kind",
+        "DispositionKindEnum": "shopfloor.quality.models.ncr.Disposition.Kind",
+    },
     # Tags and operation ids from the app ("core_plants_list"), not the version prefix.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
 }
