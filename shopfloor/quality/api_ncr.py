@@ -8,20 +8,23 @@ actions `transition/` (workflow engine; closing needs `signature`), `close/` (si
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from shopfloor.catalog.models import QUANTITY
 from shopfloor.core.api.router import router
 from shopfloor.core.api.serializers import StrictSerializerMixin, TenantModelSerializer
-from shopfloor.core.api.viewsets import TenantModelViewSet
+from shopfloor.core.api.viewsets import TenantAPIMixin, TenantModelViewSet
 from shopfloor.inventory.models import Lot, SerialNumber
 from shopfloor.workflows.api import (
     OptionSerializer,
@@ -33,6 +36,7 @@ from shopfloor.workflows.api import (
 )
 
 from . import selectors_ncr as selectors
+from . import yields
 from .defaults_ncr import APPROVE_CONCESSION, CLOSE_CAPA, CLOSE_NCR, DISPOSE
 from .models import Capa, Disposition, Ncr, NcrItem
 from .services import ncr as services
@@ -394,3 +398,44 @@ class CapaViewSet(WorkflowActionsMixin, TenantModelViewSet):
 
 router.register("quality/ncrs", NcrViewSet, basename="quality-ncr")
 router.register("quality/capas", CapaViewSet, basename="quality-capa")
+
+
+class YieldView(TenantAPIMixin, APIView):
+    """First-pass and rolled throughput yield per item, operation step or work center and period.
+
+    `GET /api/v1/quality/yield/?group=item|operation|work_center&period=week|month&from=&to=`
+    (ISO dates, both optional). Repair (rework) orders never count as first pass.
+    """
+
+    required_permission = "quality.view_ncr"
+
+    @extend_schema(
+        tags=["quality"],
+        operation_id="quality_yield",
+        parameters=[
+            OpenApiParameter("group", str, enum=list(yields.GROUPS), description="Default item."),
+            OpenApiParameter("period", str, enum=list(yields.PERIODS), description="Default month."),
+            OpenApiParameter("from", OpenApiTypes.DATE),
+            OpenApiParameter("to", OpenApiTypes.DATE),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        errors: dict[str, list[str]] = {}
+        bounds: dict[str, date | None] = {}
+        for name in ("from", "to"):
+            raw = params.get(name, "")
+            try:
+                bounds[name] = date.fromisoformat(raw) if raw else None
+            except ValueError:
+                errors[name] = ["Give a date as YYYY-MM-DD."]
+        group, period = params.get("group", "item"), params.get("period", "month")
+        if group not in yields.GROUPS:
+            errors["group"] = [f"Choose one of: {', '.join(yields.GROUPS)}."]
+        if period not in yields.PERIODS:
+            errors["period"] = [f"Choose one of: {', '.join(yields.PERIODS)}."]
+        if errors:
+            raise ApiValidationError(errors)
+        rows = yields.yield_rows(group=group, period=period, start=bounds["from"], end=bounds["to"])
+        return Response({"group": group, "period": period, "results": rows})

@@ -6,4 +6,5 @@ from . import api
 
 urlpatterns = [
     path("spc/", api.SpcView.as_view(), name="quality-spc"),
+    path("yield/", api.api_ncr.YieldView.as_view(), name="quality-yield"),
 ]

@@ -64,3 +64,21 @@ def test_fpy_per_operation_and_rty_per_item(tenant):
     assert per_wc == {"LATHE": 0.95, "GRIND": 0.9474}
     with pytest.raises(ValueError, match="group"):
         yields.yield_rows(group="shift")
+
+
+def test_yield_over_the_api(api, org, admin_user):
+    from shopfloor.core import tenancy
+
+    with tenancy.use(org, admin_user):
+        item = ItemFactory(number="SHAFT-2")
+        order = _order(item)
+        _op(order, 10, WorkCenterFactory(code="LATHE"), 95, 5)
+        _op(order, 20, WorkCenterFactory(code="GRIND"), 90, 5)
+    response = api.get("/api/v1/quality/yield/", {"group": "item", "period": "month", "from": "2026-11-01"})
+    assert response.status_code == 200, response.json()
+    (row,) = response.json()["results"]
+    assert (row["item"], row["good"], row["scrap"]) == ("SHAFT-2", "185", "10")
+    assert row["rty"] == pytest.approx(0.9)
+    assert api.get("/api/v1/quality/yield/", {"to": "2026-10-31"}).json()["results"] == []
+    bad = api.get("/api/v1/quality/yield/", {"group": "shift", "from": "yesterday"})
+    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"group", "from"}
