@@ -17,6 +17,7 @@ urlpatterns = [
     path("inspections/<int:pk>/", views_inspection.InspectionDetailView.as_view(), name="inspection-detail"),
     path("inspections/<int:pk>/measurements/", views_inspection.MeasurementsView.as_view(), name="inspection-measure"),
     path("inspections/<int:pk>/complete/", views_inspection.CompleteView.as_view(), name="inspection-complete"),
+    path("dashboard/", views_ncr.DashboardView.as_view(), name="dashboard"),
     path("ncrs/", views_ncr.NcrListView.as_view(), name="ncr-list"),
     path("ncrs/new/", views_ncr.NcrCreateView.as_view(), name="ncr-create"),
     path("ncrs/<int:pk>/", views_ncr.NcrDetailView.as_view(), name="ncr-detail"),

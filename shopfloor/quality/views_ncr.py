@@ -15,15 +15,18 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views import View
+from django.views.generic import TemplateView
 
 from shopfloor.core import access
 from shopfloor.core.errors import Conflict
 from shopfloor.core.views import ObjectCreateView, ObjectDetailView, ObjectListView, TenantViewMixin
+from shopfloor.partners.models import Supplier
 from shopfloor.workflows import services as workflow_services
 from shopfloor.workflows.services import SignatureInput
 
 from . import forms_ncr as forms
 from . import selectors_ncr as selectors
+from . import yields
 from .defaults_ncr import APPROVE_CONCESSION, CLOSE_CAPA, CLOSE_NCR, DISPOSE
 from .models import Capa, Ncr
 from .services import ncr as services
@@ -309,3 +312,35 @@ class CapaActionView(TenantViewMixin, View):
         except (ValidationError, Conflict) as exc:
             _refused(request, exc)
         return HttpResponseRedirect(reverse("quality:capa-detail", args=[capa.pk]))
+
+
+class DashboardView(TenantViewMixin, TemplateView):
+    """Quality at a glance: first-pass yield per item by month (bars drawn server-side in SVG),
+    open NCRs and CAPAs, and NCRs per supplier."""
+
+    template_name = "quality/dashboard.html"
+    permission_required = "quality.view_ncr"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        by_item: dict[str, list[dict[str, Any]]] = {}
+        for row in yields.yield_rows(group="item", period="month"):
+            by_item.setdefault(row["item"], []).append(row)
+        trends = []
+        for item, rows in by_item.items():
+            rows = rows[-12:]
+            bars = [
+                {"x": i * 14, "h": round((r["fpy"] or 0) * 40, 1), "y": round(40 - (r["fpy"] or 0) * 40, 1), **r}
+                for i, r in enumerate(rows)
+            ]
+            trends.append({"item": item, "bars": bars, "width": max(len(bars) * 14, 14), "last": rows[-1]})
+        suppliers = dict(Supplier.objects.values_list("pk", "name"))
+        counts = sorted(services.supplier_ncr_counts().items(), key=lambda kv: -kv[1])
+        context.update(
+            title="Quality dashboard",
+            trends=trends,
+            open_ncrs=Ncr.objects.exclude(status__in=services.FROZEN_STATES).count(),
+            open_capas=Capa.objects.exclude(status__in=("closed", "cancelled")).count(),
+            supplier_ncrs=[(suppliers.get(pk, pk), n) for pk, n in counts],
+        )
+        return context

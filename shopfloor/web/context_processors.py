@@ -46,6 +46,7 @@ NAVIGATION: list[tuple[str, str, str, str | None]] = [
     ("Quality", "SPC", "quality:spc", "quality.view_spc"),
     ("Quality", "NCRs", "quality:ncr-list", "quality.view_ncr"),
     ("Quality", "CAPA", "quality:capa-list", "quality.view_capa"),
+    ("Quality", "Quality dashboard", "quality:dashboard", "quality.view_ncr"),
     ("Administration", "Organization", "web:organization", "core.view_organization"),
     ("Administration", "Members", "web:member-list", "core.view_membership"),
     ("Administration", "Roles", "web:role-list", "core.view_role"),

@@ -82,3 +82,20 @@ def test_yield_over_the_api(api, org, admin_user):
     assert api.get("/api/v1/quality/yield/", {"to": "2026-10-31"}).json()["results"] == []
     bad = api.get("/api/v1/quality/yield/", {"group": "shift", "from": "yesterday"})
     assert bad.status_code == 400 and set(bad.json()["errors"]) == {"group", "from"}
+
+
+def test_dashboard_shows_the_yield_trend(admin_user, org):
+    from django.test import Client
+
+    from shopfloor.core import tenancy
+
+    with tenancy.use(org, admin_user):
+        order = _order(ItemFactory(number="SHAFT-3"))
+        _op(order, 10, WorkCenterFactory(code="LATHE"), 95, 5)
+        _op(order, 20, WorkCenterFactory(code="GRIND"), 90, 5)
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get("/quality/dashboard/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-item="SHAFT-3"' in html and "2026-11-01: 0.949" in html and "<td>0.900</td>" in html
