@@ -157,6 +157,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "shopfloor.core.tasks.sweep_outbox", "schedule": 60.0},
     "idempotency-purge": {"task": "shopfloor.core.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "webhook-retries": {"task": "shopfloor.integrations.tasks.retry_due_webhook_deliveries", "schedule": 30.0},
+    "capa-reminders": {"task": "shopfloor.quality.tasks.send_capa_reminders", "schedule": 6 * 3600.0},
 }
 
 # --- Outgoing webhooks ----------------------------------------------------------------------

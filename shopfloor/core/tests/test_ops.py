@@ -159,6 +159,9 @@ def test_celery_runs_tasks_eagerly_in_process_when_no_broker_is_configured():
     assert conf["eager"] is True and conf["broker"] == "memory://"
     assert "shopfloor.core.tasks.dispatch_event" in conf["tasks"]
     assert "shopfloor.core.tasks.sweep_outbox" in conf["beat"]
+    assert "shopfloor.quality.tasks.send_capa_reminders" in conf["beat"]
+    # Every scheduled task is one a worker knows (a typo would only show in production).
+    assert set(conf["beat"]) <= set(conf["tasks"])
 
 
 def test_celery_uses_redis_when_redis_url_is_set():
