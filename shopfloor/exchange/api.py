@@ -161,7 +161,11 @@ class ImportJobViewSet(TenantCreateListRetrieveViewSet):
             OpenApiParameter("dataset", str, required=True, enum=registry.names()),
             OpenApiParameter("format", str, enum=list(FORMATS), description="csv (default) or xlsx"),
         ],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+        },
     )
     @action(
         detail=False,
