@@ -29,6 +29,10 @@ from .models import PurchaseOrder, PurchaseOrderLine, PurchasingSettings, Receip
 
 
 class PurchasingSettingsSerializer(TenantModelSerializer):
+    # Until an administrator saves the rules, the defaults are shown from an unsaved row.
+    id = serializers.IntegerField(read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
     class Meta:
         model = PurchasingSettings
         fields = ["id", "approval_threshold", "receipt_tolerance_percent", "updated_at"]

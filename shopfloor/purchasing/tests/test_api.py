@@ -147,4 +147,6 @@ def test_receiving_needs_the_receipt_permission(api_for, org, admin_user, viewer
 def test_rules_are_read_with_defaults_and_validated(api):
     body = api.get(f"{BASE}rules/").json()
     assert Decimal(body["approval_threshold"]) == Decimal("5000")
+    # Nothing saved yet: no id, no time (documented as nullable in the OpenAPI document).
+    assert body["id"] is None and body["updated_at"] is None
     assert api.patch(f"{BASE}rules/", {"receipt_tolerance_percent": "-1"}, format="json").status_code == 400
