@@ -14,6 +14,7 @@ from django.db import transaction
 
 from shopfloor.catalog.models import Item
 from shopfloor.core.errors import Conflict
+from shopfloor.core.quantities import plain as _fmt
 from shopfloor.inventory.models import Location, Lot, SerialNumber
 from shopfloor.production import services as production
 from shopfloor.production.models import MaterialIssue, Operation, WorkOrder, WorkOrderMaterial
@@ -33,10 +34,6 @@ class ScanResult:
     step: str = ""
     prefill: dict[str, Any] = field(default_factory=dict)
     message: str = ""
-
-
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def _order_of(context: WorkOrder | Operation | None) -> WorkOrder | None:

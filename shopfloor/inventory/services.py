@@ -32,6 +32,7 @@ from shopfloor.core import access, audit, events, notifications, numbering, tena
 from shopfloor.core import services as core_services
 from shopfloor.core.errors import Conflict
 from shopfloor.core.models import Membership, Plant
+from shopfloor.core.quantities import plain as _fmt
 from shopfloor.workflows import services as workflow_services
 
 from . import selectors
@@ -346,11 +347,6 @@ def _put(item: Item, location: Location, lot: Lot | None, quantity: Decimal) -> 
         # A concurrent first move created the row between our update and insert.
         if rows.update(on_hand=F("on_hand") + quantity, updated_at=now) != 1:
             raise
-
-
-def _fmt(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
 
 
 @busy_is_conflict

@@ -30,6 +30,7 @@ from shopfloor.catalog.services import to_stock_units
 from shopfloor.core import access, audit, events, numbering, tenancy
 from shopfloor.core import services as core_services
 from shopfloor.core.errors import Conflict
+from shopfloor.core.quantities import plain as _fmt
 from shopfloor.inventory import services as inventory_services
 from shopfloor.inventory.models import Location, SerialNumber
 from shopfloor.partners.models import Supplier
@@ -43,10 +44,6 @@ DRAFT = "draft"
 RECEIVABLE = ("sent", "partially_received")
 ORDER_FIELDS = {"plant", "supplier", "order_date", "expected_date", "currency", "supplier_reference", "notes"}
 LINE_FIELDS = {"item", "description", "quantity", "unit", "unit_price", "due_date", "over_receipt_tolerance_percent"}
-
-
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 # --- Settings -------------------------------------------------------------------------------------

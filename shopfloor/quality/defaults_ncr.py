@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from shopfloor.core import access, numbering
+from shopfloor.core.quantities import plain as _n
 from shopfloor.workflows.registry import StateSpec, TransitionSpec, guard, register_default
 
 DISPOSE = access.register_permission("quality.dispose_ncr", "Decide and post NCR dispositions")
@@ -23,11 +24,6 @@ numbering.register("capa", "CAPA-")
 
 NCR_MODEL = "quality.ncr"
 CAPA_MODEL = "quality.capa"
-
-
-def _n(value: Decimal) -> str:
-    """A quantity as people write it: 2, 2.5 (no trailing zeros, no exponent)."""
-    return f"{value.normalize():f}"
 
 
 @guard("quality.root_cause_recorded", "The root cause is recorded (category and text or first why)")

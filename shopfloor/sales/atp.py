@@ -31,6 +31,7 @@ from typing import Any
 from django.utils import timezone
 
 from shopfloor.catalog.models import Item
+from shopfloor.core.quantities import plain as _fmt
 
 from . import selectors
 from .models import SalesOrder, SalesOrderLine
@@ -177,7 +178,3 @@ def for_line(line: SalesOrderLine, *, today: date | None = None) -> Promise:
 def for_order(order: SalesOrder, *, today: date | None = None) -> dict[int, Promise]:
     """Each line's ATP, by line id."""
     return {line.pk: for_line(line, today=today) for line in selectors.lines_of(order).select_related("order__plant")}
-
-
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f")

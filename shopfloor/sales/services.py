@@ -27,6 +27,7 @@ from shopfloor.catalog.services import to_stock_units
 from shopfloor.core import access, audit, events, numbering
 from shopfloor.core import services as core_services
 from shopfloor.core.errors import Conflict
+from shopfloor.core.quantities import plain as _fmt
 from shopfloor.inventory import selectors as inventory_selectors
 from shopfloor.inventory import services as inventory
 from shopfloor.inventory.models import Location, Lot, Reservation, SerialNumber, StockMove
@@ -527,7 +528,3 @@ def ship_order(*, actor: Any, order: SalesOrder, idempotency_key: str = "") -> S
     if not shipped_any:
         raise Conflict(f"Nothing of {order.number} is reserved to ship: ship its lines from a location one by one.")
     return selectors.orders().get(pk=order.pk)
-
-
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f")

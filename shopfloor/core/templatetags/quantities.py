@@ -10,6 +10,8 @@ from typing import Any
 
 from django import template
 
+from shopfloor.core.quantities import plain
+
 register = template.Library()
 
 
@@ -24,4 +26,4 @@ def qty(value: Any) -> str:
         return str(value)
     if not number.is_finite():
         return str(value)
-    return format(number.normalize(), "f") if number else "0"
+    return plain(number)

@@ -20,6 +20,7 @@ from shopfloor.catalog.models import Item
 from shopfloor.core import access, audit, events, notifications, numbering, tenancy
 from shopfloor.core.errors import Conflict
 from shopfloor.core.models import Plant
+from shopfloor.core.quantities import plain as _n
 from shopfloor.inventory import services as inventory
 from shopfloor.inventory.models import Location, Lot, SerialNumber
 from shopfloor.production import services as production
@@ -45,11 +46,6 @@ EDITABLE_FIELDS = (
     "supplier",
     "customer",
 )
-
-
-def _n(value: Decimal) -> str:
-    """A quantity as people write it: 2, 2.5 (no trailing zeros, no exponent)."""
-    return f"{value.normalize():f}"
 
 
 def _quantity(value: Any, field: str = "quantity") -> Decimal:
