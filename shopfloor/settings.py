@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "shopfloor.purchasing",
     "shopfloor.production",
     "shopfloor.quality",
+    "shopfloor.planning",
     "shopfloor.field",
     "shopfloor.floor",
     "shopfloor.integrations",

@@ -40,6 +40,7 @@ urlpatterns = [
     path("purchasing/", include("shopfloor.purchasing.urls")),
     path("production/", include("shopfloor.production.urls")),
     path("quality/", include("shopfloor.quality.urls")),
+    path("planning/", include("shopfloor.planning.urls")),
     path("field/", include("shopfloor.field.urls")),
     path("floor/", include("shopfloor.floor.urls")),
     path("integrations/", include("shopfloor.integrations.urls")),

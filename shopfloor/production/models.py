@@ -9,6 +9,7 @@ rows here (`MaterialIssue`, `WorkOrderOutput`) point at the ledger move they cau
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -38,6 +39,11 @@ class WorkOrder(PlantModel):
     unit = models.ForeignKey("catalog.Unit", on_delete=models.PROTECT, related_name="+", editable=False)
     due_date = models.DateField()
     planned_start = models.DateField(null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="1 (normal) to 10 (most urgent): the weight of its lateness in scheduling.",
+    )
     parent = models.ForeignKey(
         "self",
         null=True,

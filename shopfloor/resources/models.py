@@ -201,6 +201,37 @@ class Machine(PlantModel):
         return f"{self.code} {self.name}"
 
 
+class MachineDowntime(PlantModel):
+    """A window in which a machine cannot work: planned maintenance, or a breakdown as reported.
+
+    The scheduler treats it as time the machine is closed, on top of its calendar's shifts and
+    holidays. `ends_at` empty means "down until further notice" (an open breakdown).
+    """
+
+    class Kind(models.TextChoices):
+        PLANNED_MAINTENANCE = "maintenance", "Planned maintenance"
+        BREAKDOWN = "breakdown", "Breakdown"
+        OTHER = "other", "Other"
+
+    machine = models.ForeignKey(Machine, on_delete=models.CASCADE, related_name="downtimes")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PLANNED_MAINTENANCE)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: down until further notice.")
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta(PlantModel.Meta):
+        ordering = ["machine", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="machine_downtime_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.machine.code} down from {self.starts_at:%Y-%m-%d %H:%M}"
+
+
 class Routing(TenantModel):
     """How an item is made: a version of its sequence of operations.
 
