@@ -26,7 +26,7 @@ from shopfloor.workflows.services import SignatureInput
 
 from . import forms_ncr as forms
 from . import selectors_ncr as selectors
-from . import yields
+from . import supplier_quality, yields
 from .defaults_ncr import APPROVE_CONCESSION, CLOSE_CAPA, CLOSE_NCR, DISPOSE
 from .models import Capa, Ncr
 from .services import ncr as services
@@ -314,31 +314,39 @@ class CapaActionView(TenantViewMixin, View):
         return HttpResponseRedirect(reverse("quality:capa-detail", args=[capa.pk]))
 
 
+def _trends(rows: list[dict[str, Any]], key: str, value: str, last: int = 12) -> list[dict[str, Any]]:
+    """Rows (sorted by period) per `key`, with 40-pixel SVG bars of `value` (a 0..1 share)."""
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_key.setdefault(row[key], []).append(row)
+    trends = []
+    for name, series in by_key.items():
+        series = sorted(series, key=lambda r: r["period"])[-last:]
+        bars = [
+            {"x": i * 14, "h": round((r[value] or 0) * 40, 1), "y": round(40 - (r[value] or 0) * 40, 1), **r}
+            for i, r in enumerate(series)
+        ]
+        trends.append({"key": name, "item": name, "bars": bars, "width": max(len(bars) * 14, 14), "last": series[-1]})
+    return trends
+
+
 class DashboardView(TenantViewMixin, TemplateView):
-    """Quality at a glance: first-pass yield per item by month (bars drawn server-side in SVG),
-    open NCRs and CAPAs, and NCRs per supplier."""
+    """Quality at a glance, each trend by month with bars drawn server-side in SVG: first-pass
+    yield per item from operations and from inspections, the reject rate per supplier, open
+    NCRs and CAPAs, and NCRs per supplier."""
 
     template_name = "quality/dashboard.html"
     permission_required = "quality.view_ncr"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        by_item: dict[str, list[dict[str, Any]]] = {}
-        for row in yields.yield_rows(group="item", period="month"):
-            by_item.setdefault(row["item"], []).append(row)
-        trends = []
-        for item, rows in by_item.items():
-            rows = rows[-12:]
-            bars = [
-                {"x": i * 14, "h": round((r["fpy"] or 0) * 40, 1), "y": round(40 - (r["fpy"] or 0) * 40, 1), **r}
-                for i, r in enumerate(rows)
-            ]
-            trends.append({"item": item, "bars": bars, "width": max(len(bars) * 14, 14), "last": rows[-1]})
         suppliers = dict(Supplier.objects.values_list("pk", "name"))
         counts = sorted(services.supplier_ncr_counts().items(), key=lambda kv: -kv[1])
         context.update(
             title="Quality dashboard",
-            trends=trends,
+            trends=_trends(yields.yield_rows(group="item", period="month"), "item", "fpy"),
+            inspection_trends=_trends(yields.inspection_yield_rows(group="item", period="month"), "item", "lot_fpy"),
+            supplier_trends=_trends(supplier_quality.supplier_reject_rows(period="month"), "supplier", "reject_rate"),
             open_ncrs=Ncr.objects.exclude(status__in=services.FROZEN_STATES).count(),
             open_capas=Capa.objects.exclude(status__in=("closed", "cancelled")).count(),
             supplier_ncrs=[(suppliers.get(pk, pk), n) for pk, n in counts],

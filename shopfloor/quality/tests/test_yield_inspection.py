@@ -234,3 +234,26 @@ def test_supplier_quality_over_the_api(api, org, admin_user):
     )
     bad = api.get("/api/v1/quality/supplier-quality/", {"period": "year", "to": "soon"})
     assert bad.status_code == 400 and set(bad.json()["errors"]) == {"period", "to"}
+
+
+def test_dashboard_shows_inspection_yield_and_supplier_reject_rate(org, admin_user):
+    from django.test import Client
+
+    from shopfloor.core import tenancy
+
+    with tenancy.use(org, admin_user):
+        plan = _visual_plan(admin_user, ItemFactory(number="VALVE-3"))
+        plant = LocationFactory().plant
+        _inspect(admin_user, plan, plant, 6, "1", "pass", NOV)
+        _inspect(admin_user, plan, plant, 4, "2", "fail", NOV)
+        receipt = _receive(admin_user, sent_order(supplier=SupplierFactory(number="GRIP")), "10", NOV)
+        _reject(admin_user, receipt, [("scrap", "1"), ("use_as_is", "9")])
+    client = Client()
+    client.force_login(admin_user)
+    html = client.get("/quality/dashboard/").content.decode()
+    inspected = html[html.index('data-inspected-item="VALVE-3"') :]
+    inspected = inspected[: inspected.index("</tr>")]
+    assert "2026-11-01: 0.500" in inspected and "1 / 2 (0.500)" in inspected and "6 / 10 (0.600)" in inspected
+    supplier = html[html.index('data-supplier="GRIP"') :]
+    supplier = supplier[: supplier.index("</tr>")]
+    assert "2026-11-01: 0.1000" in supplier and "1 / 10" in supplier and "<td>100000</td>" in supplier
