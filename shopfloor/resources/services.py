@@ -27,6 +27,7 @@ from .models import (
     CalendarException,
     Capability,
     Machine,
+    MachineDowntime,
     Operation,
     Routing,
     ShiftPattern,
@@ -130,6 +131,50 @@ def update_machine(*, actor: Any, machine: Machine, data: dict[str, Any]) -> Mac
                 {"work_center": ["Routings name this machine at its work center; remove it from them first."]}
             )
     return core_services.update_object(actor=actor, obj=machine, data=data, plant=machine.plant)
+
+
+# --- Machine downtime ----------------------------------------------------------------------------
+
+DOWNTIME_CREATED = "resources.machine.downtime_created"
+
+
+@transaction.atomic
+def create_downtime(*, actor: Any, machine: Machine, data: dict[str, Any]) -> MachineDowntime:
+    """Record a window in which the machine cannot work (no end: down until further notice).
+
+    Emits `resources.machine.downtime_created` so that planning can reschedule around it.
+    """
+    ends_at = data.get("ends_at")
+    if ends_at is not None and data.get("starts_at") is not None and ends_at <= data["starts_at"]:
+        raise ValidationError({"ends_at": ["The downtime must end after it starts."]})
+    downtime = core_services.create_object(
+        actor=actor,
+        model=MachineDowntime,
+        data={**data, "machine": machine, "plant": machine.plant},
+        plant=machine.plant,
+    )
+    events.emit(
+        DOWNTIME_CREATED,
+        {"id": downtime.pk, "machine": machine.pk, "plant": machine.plant_id, "actor": getattr(actor, "pk", None)},
+    )
+    return downtime
+
+
+def end_downtime(*, actor: Any, downtime: MachineDowntime, ends_at: Any = None) -> MachineDowntime:
+    """Close an open downtime (the machine works again), by default now."""
+    from django.utils import timezone
+
+    when = ends_at or timezone.now()
+    if downtime.ends_at is not None:
+        raise Conflict(f"The downtime of {downtime.machine.code} already ended at {downtime.ends_at:%Y-%m-%d %H:%M}.")
+    if when <= downtime.starts_at:
+        raise ValidationError({"ends_at": ["The downtime must end after it starts."]})
+    return core_services.update_object(actor=actor, obj=downtime, data={"ends_at": when}, plant=downtime.plant)
+
+
+def delete_downtime(*, actor: Any, downtime: MachineDowntime) -> None:
+    """Remove a downtime recorded by mistake (the audit trail keeps it)."""
+    core_services.delete_object(actor=actor, obj=downtime, plant=downtime.plant)
 
 
 def create_capability(*, actor: Any, data: dict[str, Any]) -> Capability:
