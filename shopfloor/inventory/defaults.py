@@ -81,7 +81,9 @@ register_default(
     ],
     transitions=[
         TransitionSpec("open", "released", "Release", permission="inventory.change_reservation"),
-        TransitionSpec("open", "consumed", "Consume", permission="inventory.change_reservation"),
+        # Consuming happens as stock is issued or shipped against the reservation: whoever may post
+        # that move (a technician issuing to a work order) may consume what was reserved for it.
+        TransitionSpec("open", "consumed", "Consume", permission="inventory.add_stockmove"),
     ],
     description="Open -> Released (the stock is free again) or Consumed (the document used it).",
 )

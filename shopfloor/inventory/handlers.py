@@ -14,3 +14,12 @@ def create_virtual_locations(event: OutboxEvent) -> None:
     plant = Plant.objects.filter(pk=event.payload["id"]).first()
     if plant is not None:
         services.ensure_virtual_locations(plant)
+
+
+@events.subscribe("core.plant.created", name="inventory.create_default_locations")
+def create_default_locations(event: OutboxEvent) -> None:
+    """Every plant gets its receiving, stock, quarantine, shipping and scrap locations at once, so the
+    first receipt (which looks for receiving or quarantine) does not stop at a 409."""
+    plant = Plant.objects.filter(pk=event.payload["id"]).first()
+    if plant is not None:
+        services.ensure_default_locations(plant)

@@ -136,6 +136,52 @@ def ensure_virtual_locations(plant: Plant) -> dict[str, Location]:
         return existing
 
 
+# The real places every plant starts with, so that receiving (purchasing looks for a receiving or,
+# for inspected items, a quarantine location), stocking, shipping and scrapping work on day one.
+DEFAULT_LOCATIONS = (
+    (LType.RECEIVING, "RECEIVING", "Receiving"),
+    (LType.STORAGE, "STOCK", "Stock"),
+    (LType.QUARANTINE, "QUARANTINE", "Quarantine"),
+    (LType.SHIPPING, "SHIPPING", "Shipping"),
+    (LType.SCRAP, "SCRAP", "Scrap"),
+)
+
+
+def ensure_default_locations(plant: Plant) -> list[Location]:
+    """Give the plant a location of each default kind it has no active one of; returns those created.
+
+    Idempotent and race-safe (a code already taken is left alone, whatever its kind): a plant
+    set up by hand keeps its own locations.
+    """
+    with tenancy.use(tenancy.current_organization() or plant.organization, tenancy.current_user()):
+        have = set(
+            Location.objects.filter(plant=plant, is_active=True).values_list("location_type", flat=True).distinct()
+        )
+        taken = set(
+            Location.objects.filter(plant=plant, code__in=[c for _, c, _ in DEFAULT_LOCATIONS]).values_list(
+                "code", flat=True
+            )
+        )
+        wanted = [(t, code, name) for t, code, name in DEFAULT_LOCATIONS if t not in have and code not in taken]
+        if not wanted:
+            return []
+        Location.objects.bulk_create(
+            [
+                Location(organization_id=plant.organization_id, plant=plant, code=code, name=name, location_type=t)
+                for t, code, name in wanted
+            ],
+            ignore_conflicts=True,
+        )
+        created = list(
+            Location.objects.filter(
+                plant=plant, code__in=[code for _, code, _ in wanted], location_type__in=[t for t, _, _ in wanted]
+            )
+        )
+        for location in created:
+            audit.record(None, location, action="create", reason="default location of a new plant")
+        return created
+
+
 def virtual_location(plant: Plant | int, location_type: str) -> Location:
     plant_id = plant if isinstance(plant, int) else plant.pk
     found = Location.objects.filter(plant_id=plant_id, location_type=location_type).order_by("id").first()
@@ -587,7 +633,7 @@ def issue(
             lot.pk if lot else None,
         ):
             raise ValidationError({"reservation": ["The reservation is for another item, location or lot."]})
-        _end_reservation(actor=actor, reservation=reservation, to_state="consumed")
+        consume_reservation(actor=actor, reservation=reservation)
     return post_move(
         actor=actor,
         item=item,
@@ -770,6 +816,14 @@ def reserve(
         raise ValidationError({"lot": [f"{item.number} is tracked by lot: reserve a lot."]})
     if lot is not None and lot.item_id != item.pk:
         raise ValidationError({"lot": ["The lot belongs to another item."]})
+    return _hold(actor=actor, item=item, location=location, lot=lot, quantity=q, source=source)
+
+
+def _hold(
+    *, actor: Any, item: Item, location: Location, lot: Lot | None, quantity: Decimal, source: SourceDocument
+) -> Reservation:
+    """Raise the balance's reserved quantity by a conditional UPDATE and record the reservation."""
+    q = quantity
     updated = (
         _balance_rows(item, location, lot)
         .filter(on_hand__gte=F("reserved") + q)
@@ -809,6 +863,36 @@ def _end_reservation(*, actor: Any, reservation: Reservation, to_state: str) -> 
     if updated != 1:
         raise Conflict("The reserved quantity is no longer on the balance.")
     return result.obj  # type: ignore[return-value]
+
+
+@busy_is_conflict
+@transaction.atomic
+def consume_reservation(*, actor: Any, reservation: Reservation, quantity: Any = None) -> Reservation | None:
+    """The reservation's document takes its stock now (an issue or a shipment posted next, in the
+    same transaction): the reservation ends as consumed, so that move may use the stock.
+
+    Consuming part of it still ends it whole (its history reads as one promise kept) and the rest
+    is reserved again at once for the same document: that new reservation is returned, None when
+    nothing is left. Needs the right to post stock moves, as the move that follows does.
+    """
+    access.require(actor, "inventory.add_stockmove", plant=reservation.location.plant)
+    take = reservation.quantity if quantity is None else _quantity(quantity)
+    if take > reservation.quantity:
+        raise ValidationError(
+            {"quantity": [f"The reservation holds {_fmt(reservation.quantity)}; it cannot give {_fmt(take)}."]}
+        )
+    _end_reservation(actor=actor, reservation=reservation, to_state="consumed")
+    rest = reservation.quantity - take
+    if rest <= 0:
+        return None
+    return _hold(
+        actor=actor,
+        item=reservation.item,
+        location=reservation.location,
+        lot=reservation.lot,
+        quantity=rest,
+        source=SourceDocument(reservation.source_object_type, reservation.source_object_id, reservation.source_number),
+    )
 
 
 @busy_is_conflict
