@@ -76,6 +76,8 @@ class Solution:
     lower_bound: int
     seconds: float
     tardiness: dict[Hashable, int] = field(default_factory=dict)
+    #: How the plan was found (method, windows tried and kept...), for logs and benchmarks.
+    stats: dict[str, object] = field(default_factory=dict)
 
 
 class ProblemError(ValueError):

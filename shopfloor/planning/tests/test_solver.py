@@ -52,6 +52,24 @@ def test_ft06_is_solved_to_its_known_optimum_55_and_proven():
     assert (solution.status, solution.makespan, solution.lower_bound) == ("OPTIMAL", 55, 55)
 
 
+def test_decision_rounds_prove_the_optimum_after_a_first_plan(monkeypatch):
+    # The optimisation phase stops at its first plan; the "makespan <= best - 1" rounds
+    # must then improve it and prove 55.
+    real = solver_search.solver_for
+
+    def first_plan_only(time_limit, workers, **options):
+        solver = real(time_limit, workers, **options)
+        if workers > 1:
+            solver.parameters.stop_after_first_solution = True
+        return solver
+
+    monkeypatch.setattr(solver_search, "solver_for", first_plan_only)
+    solution = solve(ft06(), objective="makespan", time_limit=30, workers=2)
+    check(ft06(), solution)
+    assert solution.stats["decision_rounds"] >= 1
+    assert (solution.status, solution.makespan, solution.lower_bound) == ("OPTIMAL", 55, 55)
+
+
 def test_tardiness_objective_without_due_dates_minimises_the_makespan():
     solution = solve(ft06(), objective="tardiness", time_limit=30)
     check(ft06(), solution)
@@ -257,7 +275,7 @@ def test_the_window_search_keeps_every_rule_and_improves_on_dispatch(monkeypatch
 def test_no_solution_in_time_falls_back_to_the_dispatch_rule(monkeypatch):
     from ortools.sat.python import cp_model
 
-    def no_time(time_limit, workers):
+    def no_time(time_limit, workers, **options):
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = 0.0
         return solver

@@ -1,0 +1,132 @@
+"""Synthetic plant: 1,000 work orders x 5 operations on 40 machines with two shifts, in 60 s.
+
+No database and no Django: builds a `Problem` the way the plant scheduler does and calls the
+same `shopfloor.planning.solver` functions. The plant (random seed fixed):
+
+- 8 work centres x 5 machines; each operation runs on any machine of its work centre, the
+  machines of a centre differ in speed (0.8-1.2), durations 20-240 minutes;
+- two shifts, 06:00-22:00 Monday to Friday; nights and weekends are closed time; minute 0
+  is a Monday 00:00 and the calendar (the horizon) runs 10 weeks;
+- releases spread over the first 2 weeks; due = release + k x the order's work, k drawn
+  per order (1.5-8: some tight, some loose); weights 1-3.
+
+Runs the earliest-due-date dispatch rule (the baseline) and `solve(time_limit=60)`, checks
+both plans against every constraint, and prints one JSON document: jobs, operations,
+machines, baseline_weighted_tardiness, weighted_tardiness, improvement_pct, status,
+seconds (target: >= 30 % below the baseline within 60 s on 2 cores).
+
+    .venv/bin/python bench/synthetic_plant.py
+    BENCH_PLANT_LIMIT=30 BENCH_PLANT_JOBS=500 .venv/bin/python bench/synthetic_plant.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+JOBS = int(os.environ.get("BENCH_PLANT_JOBS", "1000"))
+OPERATIONS = 5
+CENTRES, PER_CENTRE = 8, 5
+TIME_LIMIT = float(os.environ.get("BENCH_PLANT_LIMIT", "60"))
+WORKERS = int(os.environ.get("BENCH_PLANT_WORKERS", "2"))
+SEED = int(os.environ.get("BENCH_PLANT_SEED", "20261123"))
+DAY, WEEKS = 1440, 10
+TARGET_IMPROVEMENT_PCT = 30.0
+
+
+def shifts_closed(weeks: int) -> list[tuple[int, int]]:
+    """Closed time of a two-shift calendar: 22:00-06:00 every night, weekends whole."""
+    closed = []
+    for day in range(weeks * 7):
+        start = day * DAY
+        if day % 7 >= 5:
+            closed.append((start, start + DAY))
+        else:
+            closed.append((start, start + 6 * 60))
+            closed.append((start + 22 * 60, start + DAY))
+    return closed
+
+
+def build(seed: int = SEED, jobs: int = JOBS):
+    from shopfloor.planning.solver import Alternative, Job, Problem, Task
+
+    rnd = random.Random(seed)
+    machines = {c: [f"WC{c}-M{m}" for m in range(PER_CENTRE)] for c in range(CENTRES)}
+    speed = {m: rnd.uniform(0.8, 1.2) for ms in machines.values() for m in ms}
+    job_list, tasks = [], []
+    for j in range(jobs):
+        work = 0
+        centre = None
+        for index in range(OPERATIONS):
+            centre = rnd.choice([c for c in range(CENTRES) if c != centre])
+            base = rnd.randint(20, 240)
+            alternatives = tuple(Alternative(m, min(240, max(20, round(base * speed[m])))) for m in machines[centre])
+            work += base
+            tasks.append(Task(f"WO{j:04d}/{index + 1}0", f"WO{j:04d}", index, alternatives))
+        release = rnd.randint(0, 14 * DAY)
+        due = release + round(rnd.uniform(1.5, 8.0) * work)
+        job_list.append(Job(f"WO{j:04d}", release=release, due=due, weight=rnd.randint(1, 3)))
+    closed = shifts_closed(WEEKS)
+    every_machine = [m for ms in machines.values() for m in ms]
+    return Problem(
+        jobs=job_list,
+        tasks=tasks,
+        closed={m: list(closed) for m in every_machine},
+        horizon=WEEKS * 7 * DAY,
+    )
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    from shopfloor.planning.solver import check, dispatch, solve
+
+    problem = build()
+    load = os.getloadavg()[0]
+    started = time.monotonic()
+    baseline = dispatch(problem)
+    dispatch_seconds = time.monotonic() - started
+    check(problem, baseline)
+    cpu = time.process_time()
+    solution = solve(problem, time_limit=TIME_LIMIT, workers=WORKERS)
+    cpu = time.process_time() - cpu
+    check(problem, solution)
+    base, found = baseline.weighted_tardiness, solution.weighted_tardiness
+    improvement = 100.0 * (base - found) / base if base else 0.0
+    machines = {alt.machine for task in problem.tasks for alt in task.alternatives}
+    print(
+        json.dumps(
+            {
+                "benchmark": "synthetic_plant",
+                "jobs": len(problem.jobs),
+                "operations": len(problem.tasks),
+                "machines": len(machines),
+                "baseline_weighted_tardiness": base,
+                "weighted_tardiness": found,
+                "improvement_pct": round(improvement, 1),
+                "target_improvement_pct": TARGET_IMPROVEMENT_PCT,
+                "meets_target": improvement >= TARGET_IMPROVEMENT_PCT and solution.seconds <= TIME_LIMIT + 1,
+                "baseline_makespan": baseline.makespan,
+                "makespan": solution.makespan,
+                "late_jobs_baseline": sum(1 for t in baseline.tardiness.values() if t > 0),
+                "late_jobs": sum(1 for t in solution.tardiness.values() if t > 0),
+                "status": solution.status,
+                "seconds": round(solution.seconds, 2),
+                "cpu_seconds": round(cpu, 2),
+                "dispatch_seconds": round(dispatch_seconds, 2),
+                "time_limit": TIME_LIMIT,
+                "workers": WORKERS,
+                "load_average_before": round(load, 2),
+                "seed": SEED,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
