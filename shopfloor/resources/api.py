@@ -22,6 +22,7 @@ from .models import (
     CalendarException,
     Capability,
     Machine,
+    MachineDowntime,
     Operation,
     Routing,
     ShiftPattern,
@@ -117,6 +118,17 @@ class MachineSerializer(TenantModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["plant", "status"]
+
+
+class MachineDowntimeSerializer(TenantModelSerializer):
+    class Meta:
+        model = MachineDowntime
+        fields = ["id", "machine", "plant", "kind", "starts_at", "ends_at", "reason", "created_at", "updated_at"]
+        read_only_fields = ["plant"]
+
+
+class EndDowntimeSerializer(StrictSerializerMixin, serializers.Serializer):
+    ends_at = serializers.DateTimeField(required=False, help_text="Default: now.")
 
 
 class RoutingSerializer(TenantModelSerializer):
@@ -310,6 +322,40 @@ class MachineViewSet(WorkflowActionsMixin, TenantModelViewSet):
         return _hours_response(request, self.get_object())
 
 
+class MachineDowntimeViewSet(TenantModelViewSet):
+    """Windows in which a machine cannot work; the scheduler keeps its operations out of them.
+
+    Recorded and ended, not edited: a downtime that was wrong is deleted (the audit trail keeps it).
+    """
+
+    queryset = selectors.machine_downtimes()
+    serializer_class = MachineDowntimeSerializer
+    filterset_fields = ["machine", "plant", "kind"]
+    ordering_fields = ["starts_at", "id"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = services.create_downtime(actor=self.request.user, machine=data.pop("machine"), data=data)
+
+    def perform_destroy(self, instance: Any) -> None:
+        services.delete_downtime(actor=self.request.user, downtime=instance)
+
+    def required_permission(self, request: Any) -> str | None:
+        return "resources.change_machinedowntime" if getattr(self, "action", None) == "end" else None
+
+    @extend_schema(request=EndDowntimeSerializer, responses={200: MachineDowntimeSerializer})
+    @action(detail=True, methods=["post"])
+    def end(self, request: Any, pk: Any = None) -> Response:
+        """The machine works again: the downtime ends now (or at `ends_at`)."""
+        body = EndDowntimeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        downtime = services.end_downtime(
+            actor=request.user, downtime=self.get_object(), ends_at=body.validated_data.get("ends_at")
+        )
+        return Response(self.get_serializer(downtime).data)
+
+
 class RoutingViewSet(WorkflowActionsMixin, TenantModelViewSet):
     queryset = selectors.routings()
     serializer_class = RoutingSerializer
@@ -424,6 +470,7 @@ class OperationViewSet(TenantModelViewSet):
 
 router.register("resources/work-centers", WorkCenterViewSet, basename="workcenter")
 router.register("resources/machines", MachineViewSet, basename="machine")
+router.register("resources/machine-downtimes", MachineDowntimeViewSet, basename="machinedowntime")
 router.register("resources/capabilities", CapabilityViewSet, basename="capability")
 router.register("resources/calendars", WorkingCalendarViewSet, basename="workingcalendar")
 router.register("resources/shift-patterns", ShiftPatternViewSet, basename="shiftpattern")

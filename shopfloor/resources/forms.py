@@ -14,6 +14,7 @@ from .models import (
     CalendarException,
     Capability,
     Machine,
+    MachineDowntime,
     Operation,
     Routing,
     ShiftPattern,
@@ -47,6 +48,16 @@ class CalendarExceptionForm(ServiceModelForm):
         model = CalendarException
         fields = ["date", "kind", "description", "start_time", "end_time", "break_minutes"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"}), "start_time": _TIME, "end_time": _TIME}
+
+
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class MachineDowntimeForm(ServiceModelForm):
+    class Meta:
+        model = MachineDowntime
+        fields = ["kind", "starts_at", "ends_at", "reason"]
+        widgets = {"starts_at": _DATETIME, "ends_at": _DATETIME}
 
 
 class WorkCenterForm(ServiceModelForm):

@@ -25,6 +25,7 @@ from .models import (
     CalendarException,
     Capability,
     Machine,
+    MachineDowntime,
     Operation,
     Routing,
     ShiftPattern,
@@ -59,6 +60,10 @@ def capabilities() -> QuerySet[Capability]:
 
 def machines() -> QuerySet[Machine]:
     return Machine.objects.select_related("plant", "work_center").prefetch_related("capabilities")
+
+
+def machine_downtimes() -> QuerySet[MachineDowntime]:
+    return MachineDowntime.objects.select_related("machine", "plant")
 
 
 def routings() -> QuerySet[Routing]:

@@ -35,6 +35,7 @@ from .forms import (
     CapabilityForm,
     EstimateForm,
     HoursRangeForm,
+    MachineDowntimeForm,
     MachineForm,
     OperationForm,
     RoutingForm,
@@ -46,6 +47,7 @@ from .models import (
     CalendarException,
     Capability,
     Machine,
+    MachineDowntime,
     Operation,
     Routing,
     ShiftPattern,
@@ -326,8 +328,55 @@ class MachineDetailView(ObjectDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(_hours_context(self.request, self.get_object()))
+        machine = self.get_object()
+        context.update(_hours_context(self.request, machine))
+        context["downtimes"] = selectors.machine_downtimes().filter(machine=machine).order_by("-starts_at")[:50]
+        context["can_add_downtime"] = _can(self.request, "resources.add_machinedowntime")
+        context["can_end_downtime"] = _can(self.request, "resources.change_machinedowntime")
+        context["can_delete_downtime"] = _can(self.request, "resources.delete_machinedowntime")
+        context.setdefault("downtime_form", MachineDowntimeForm())
         return context
+
+
+class DowntimeAddView(MachineDetailView):
+    """POST a downtime from the machine page; a refused one shows the page again with its errors."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        machine = self.get_object()
+        form = MachineDowntimeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.create_downtime(actor=request.user, machine=machine, data=form.service_data())
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, f"Downtime of {machine.code} recorded.")
+                return HttpResponseRedirect(reverse("resources:machine-detail", args=[machine.pk]))
+        return self.render_to_response(self.get_context_data(downtime_form=form), status=400)
+
+
+class DowntimeEndView(ObjectActionView):
+    model = MachineDowntime
+    success_message = "Downtime ended: the machine works again."
+
+    def perform(self, obj: Any) -> None:
+        services.end_downtime(actor=self.request.user, downtime=obj)
+
+    def get_success_url(self, obj: Any) -> str:
+        return reverse("resources:machine-detail", args=[obj.machine_id])
+
+
+class DowntimeDeleteView(ObjectActionView):
+    model = MachineDowntime
+    success_message = "Downtime removed."
+
+    def perform(self, obj: Any) -> None:
+        services.delete_downtime(actor=self.request.user, downtime=obj)
+
+    def get_success_url(self, obj: Any) -> str:
+        return reverse("resources:machine-detail", args=[obj.machine_id])
 
 
 class MachineCreateView(ObjectCreateView):

@@ -20,11 +20,14 @@ from shopfloor.planning.models import (
     MrpException,
     MrpItemResult,
     MrpRun,
+    OperationPin,
     Pegging,
     PlannedOrder,
+    ScheduleConflict,
     ScheduledOperation,
     ScheduleRun,
 )
+from shopfloor.production.tests.factories import OperationJobCardFactory
 from shopfloor.resources.tests.factories import MachineFactory
 
 _ORG = factory.SelfAttribute("..organization")
@@ -152,3 +155,31 @@ class ScheduledOperationFactory(TenantFactory):
     sequence = 10
     start = factory.LazyFunction(lambda: timezone.now().replace(minute=0, second=0, microsecond=0))
     end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=2))
+
+
+class ScheduleConflictFactory(TenantFactory):
+    """A capacity conflict of a planned work order: it ends two hours late, waiting for a machine."""
+
+    class Meta:
+        model = ScheduleConflict
+
+    run = factory.SubFactory(ScheduleRunFactory, organization=_ORG)
+    planned_order = factory.SubFactory(
+        PlannedOrderFactory, organization=_ORG, run__plant=factory.SelfAttribute("...run.plant")
+    )
+    kind = ScheduleConflict.Kind.CAPACITY
+    due = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+    planned_end = factory.LazyAttribute(lambda o: o.due + timedelta(hours=2))
+    tardiness_minutes = 120
+    message = "Ends 2.0 h late: operation 10 waited 3.0 h for its machine."
+
+
+class OperationPinFactory(TenantFactory):
+    """The first job card of a freshly released order, pinned on its machine tomorrow."""
+
+    class Meta:
+        model = OperationPin
+
+    operation = factory.LazyAttribute(lambda o: OperationJobCardFactory(organization=o.organization))
+    machine = factory.LazyAttribute(lambda o: o.operation.eligible_machines.first())
+    start = factory.LazyFunction(lambda: timezone.now().replace(second=0, microsecond=0) + timedelta(days=1))

@@ -9,6 +9,7 @@ from shopfloor.core.tests.factories import PlantFactory
 from .factories import (
     CalendarExceptionFactory,
     CapabilityFactory,
+    MachineDowntimeFactory,
     MachineFactory,
     OperationFactory,
     RoutingFactory,
@@ -101,6 +102,19 @@ CONTRACTS: dict[str, Contract] = {
         factory=MachineFactory,
         payload=_machine_payload,
         update={"name": "Mazak QTN 450", "serial_number": "SN-4471"},
+    ),
+    "resources/machine-downtimes": Contract(
+        factory=MachineDowntimeFactory,
+        payload=lambda: {
+            "machine": MachineFactory().pk,
+            "kind": "maintenance",
+            "starts_at": "2026-06-01T06:00:00Z",
+            "ends_at": "2026-06-01T10:00:00Z",
+            "reason": "Spindle service",
+        },
+        operations=frozenset({"list", "retrieve", "create", "delete"}),
+        actions={"end": 200},
+        note="Recorded and ended, never edited: a wrong downtime is deleted.",
     ),
     "resources/routings": Contract(
         factory=RoutingFactory,

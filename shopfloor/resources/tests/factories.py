@@ -1,6 +1,7 @@
 import datetime as dt
 
 import factory
+from django.utils import timezone
 
 from shopfloor.catalog.tests.factories import ItemFactory
 from shopfloor.core.tests.factories import PlantFactory, TenantFactory
@@ -8,6 +9,7 @@ from shopfloor.resources.models import (
     CalendarException,
     Capability,
     Machine,
+    MachineDowntime,
     Operation,
     Routing,
     ShiftPattern,
@@ -75,6 +77,20 @@ class MachineFactory(TenantFactory):
     plant = factory.SelfAttribute("work_center.plant")
     code = factory.Sequence(lambda n: f"M{n:04d}")
     name = factory.Sequence(lambda n: f"Mazak QTN {n}")
+
+
+class MachineDowntimeFactory(TenantFactory):
+    """A breakdown reported an hour ago, still open (down until further notice)."""
+
+    class Meta:
+        model = MachineDowntime
+
+    machine = factory.SubFactory(MachineFactory, organization=_ORG)
+    plant = factory.SelfAttribute("machine.plant")
+    kind = MachineDowntime.Kind.BREAKDOWN
+    starts_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
+    ends_at = None
+    reason = "Spindle bearing"
 
 
 class RoutingFactory(TenantFactory):
