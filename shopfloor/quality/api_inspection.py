@@ -149,6 +149,12 @@ class RecordMeasurementsInput(StrictSerializerMixin, serializers.Serializer):
 
 class CompleteInspectionInput(StrictSerializerMixin, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    passed = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only for an inspection without a plan (then required, with a note): the pass/fail decision.",
+    )
 
 
 class CommentInput(StrictSerializerMixin, serializers.Serializer):
@@ -318,7 +324,10 @@ class InspectionViewSet(TenantReadOnlyViewSet):
         body = CompleteInspectionInput(data=request.data)
         body.is_valid(raise_exception=True)
         services.complete_inspection(
-            actor=request.user, inspection=inspection, note=body.validated_data.get("note", "")
+            actor=request.user,
+            inspection=inspection,
+            note=body.validated_data.get("note", ""),
+            passed=body.validated_data.get("passed"),
         )
         return self._fresh(inspection)
 

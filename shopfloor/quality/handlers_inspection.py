@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from shopfloor.catalog.models import Item
 from shopfloor.core import events
 from shopfloor.core.models import OutboxEvent, Plant, User
 from shopfloor.inventory.models import Location, Lot, SerialNumber, StockMove
@@ -26,17 +27,37 @@ def _actor(payload: dict[str, Any]) -> Any:
 
 @events.subscribe("purchasing.receipt.posted", name="quality.inspect_receipt")
 def inspect_receipt(event: OutboxEvent) -> None:
-    """One receiving inspection per receipt line whose item has a released receiving plan."""
+    """One receiving inspection per receipt line whose item has a released receiving plan, or
+    whose item is inspected on receipt without one (then a plan-less, pass/fail inspection, so
+    the quarantined stock is never left without a decision to wait for)."""
     payload = event.payload
     actor = _actor(payload)
     for line in payload.get("lines", []):
         plan = services.released_plan(item=line["item"], context=InspectionPlan.Context.RECEIVING)
-        if plan is None:
+        item = Item.objects.filter(pk=line["item"]).first()
+        if plan is None and (item is None or not item.inspect_on_receipt):
             continue
         location = Location.objects.filter(pk=line.get("location")).first()
         home = None
         if location is not None and location.location_type == Location.Type.QUARANTINE:
             home = services._plant_location(location.plant_id, Location.Type.RECEIVING)
+        if plan is None:
+            services.create_planless_inspection(
+                actor=actor,
+                item=item,
+                context=InspectionPlan.Context.RECEIVING,
+                plant=Plant.objects.get(pk=payload["plant"]),
+                quantity=line["quantity"],
+                lot=Lot.objects.filter(pk=line.get("lot")).first(),
+                serial=SerialNumber.objects.filter(pk=line.get("serial")).first(),
+                location=location,
+                home_location=home,
+                source_type="purchasing.receiptline",
+                source_id=str(line["id"]),
+                source_number=payload.get("number", ""),
+                note="No released receiving plan: decide pass or fail.",
+            )
+            continue
         services.create_inspection(
             actor=actor,
             plan=plan,

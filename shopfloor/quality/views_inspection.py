@@ -244,8 +244,11 @@ class CompleteView(TenantViewMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         inspection = get_object_or_404(Inspection.objects.all(), pk=pk)
+        decision = {"pass": True, "fail": False}.get(request.POST.get("decision", ""))
         try:
-            done = services.complete_inspection(actor=request.user, inspection=inspection)
+            done = services.complete_inspection(
+                actor=request.user, inspection=inspection, passed=decision, note=request.POST.get("note", "")
+            )
         except (ValidationError, Conflict) as exc:
             _refused(request, exc)
         else:

@@ -393,6 +393,29 @@ def transition(
     return _transition(obj, to_state, actor, comment, signature)
 
 
+@transaction.atomic
+def transition_by_rule(obj: models.Model, to_state: str, actor: Any, comment: str) -> TransitionResult:
+    """A transition a business rule makes, not a person's choice (quality holding a work order
+    whose in-process inspection failed, and releasing it once the NCR is dispositioned).
+
+    The actor who triggered the rule may not hold the transition's own permission (an
+    inspector cannot hold orders by hand), so it is not asked; the guards still apply, and
+    the transition is recorded, audited and announced under that actor with `comment` as the
+    reason. A transition that needs approvals or a signature is never made by a rule.
+    """
+    definition = definition_for(obj)
+    locked = _lock(obj)
+    t = _find(definition, locked.status, to_state)
+    if t.approvals_required or t.signature_required:
+        raise Conflict(f"'{t.label}' needs an approval or a signature: a rule cannot make it.", code="rule")
+    reasons = _guard_reasons(locked, actor, t)
+    if reasons:
+        raise Conflict(" ".join(reasons), code="guard")
+    record = _apply(locked, t, actor, comment, None)
+    _refresh(obj, locked)
+    return TransitionResult(obj, record=record)
+
+
 def _needs_signature_now(obj: models.Model, to_state: str) -> bool:
     """Whether the step from the record's current state signs (read before locking; rechecked)."""
     definition = definition_for(obj)

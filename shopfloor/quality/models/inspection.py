@@ -121,7 +121,7 @@ class Characteristic(TenantModel):
 
 
 class Inspection(PlantModel):
-    """One check of a lot, serial or quantity against a released plan."""
+    """One check of a lot, serial or quantity against a released plan, or (no plan) a pass/fail decision."""
 
     Context = InspectionContext
 
@@ -131,7 +131,14 @@ class Inspection(PlantModel):
         FAILED = "failed", "Failed"
 
     number = models.CharField(max_length=30, editable=False)
-    plan = models.ForeignKey(InspectionPlan, on_delete=models.PROTECT, related_name="inspections")
+    plan = models.ForeignKey(
+        InspectionPlan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        help_text="Empty: no released plan existed; the whole lot is decided pass or fail.",
+    )
     item = models.ForeignKey("catalog.Item", on_delete=models.PROTECT, related_name="+")
     context = models.CharField(max_length=12, choices=InspectionContext.choices, editable=False)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN, editable=False)
@@ -181,6 +188,11 @@ class Inspection(PlantModel):
                 fields=["organization", "plan", "source_type", "source_id"],
                 condition=~Q(source_id=""),
                 name="inspection_once_per_source",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "context", "source_type", "source_id"],
+                condition=Q(plan__isnull=True) & ~Q(source_id=""),
+                name="inspection_planless_once_per_source",
             ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="inspection_quantity_positive"),
         ]

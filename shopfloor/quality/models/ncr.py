@@ -83,6 +83,13 @@ class Ncr(PlantModel):
     cause_category = models.CharField(max_length=20, choices=CauseCategory.choices, blank=True)
     root_cause = models.TextField(blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A failed in-process inspection holds its work order until the NCR is dispositioned.
+    work_order_held = models.BooleanField(
+        default=False, editable=False, help_text="This NCR holds its work order until it is dispositioned."
+    )
+    work_order_held_from = models.CharField(
+        max_length=40, blank=True, editable=False, help_text="The work order's state before the hold."
+    )
 
     class Meta(PlantModel.Meta):
         ordering = ["-id"]

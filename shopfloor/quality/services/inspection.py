@@ -6,6 +6,8 @@ most one version is in use. Inspections are created from receipts, operation com
 work orders entering QC (see `handlers_inspection`), once per source document and plan.
 Completing an inspection decides it on its measurements: a failed one moves the stock to the
 plant's quarantine and opens an NCR; a passed one releases stock it had quarantined.
+An item inspected on receipt without a released receiving plan gets a plan-less inspection:
+no readings, the inspector decides pass or fail on the whole lot, with the same effects.
 """
 
 from __future__ import annotations
@@ -337,6 +339,88 @@ def create_inspection(
     return inspection
 
 
+@transaction.atomic
+def create_planless_inspection(
+    *,
+    actor: Any,
+    item: Item,
+    plant: Plant,
+    context: str,
+    quantity: Any,
+    lot: Lot | None = None,
+    serial: SerialNumber | None = None,
+    location: Location | None = None,
+    home_location: Location | None = None,
+    source_type: str = "",
+    source_id: str = "",
+    source_number: str = "",
+    work_order: Any = None,
+    note: str = "",
+) -> Inspection:
+    """Open an inspection with no plan, decided pass or fail on the whole lot; once per source.
+
+    Used when an item must be inspected (inspect on receipt) but no released plan exists: the
+    stock still waits in quarantine for a decision instead of slipping through unchecked.
+    It counts as one sampled unit with Ac 0, so a fail shows one nonconforming unit.
+    """
+    qty = _decimal(quantity, "quantity")
+    if qty is None or qty <= 0:
+        raise ValidationError({"quantity": ["Inspect a quantity above zero."]})
+    if context not in InspectionPlan.Context.values:
+        raise ValidationError({"context": [f"Choose one of {', '.join(InspectionPlan.Context.values)}."]})
+    same = Inspection.objects.filter(
+        plan__isnull=True, context=context, source_type=source_type, source_id=str(source_id or "")
+    )
+    if source_id:
+        existing = same.first()
+        if existing is not None:
+            return existing
+    inspection = Inspection(
+        organization_id=item.organization_id,
+        plant=plant,
+        plan=None,
+        item=item,
+        context=context,
+        quantity=qty,
+        lot=lot,
+        serial=serial,
+        location=location,
+        home_location=home_location,
+        sample_size=1,
+        accept_number=0,
+        reject_number=1,
+        source_type=source_type,
+        source_id=str(source_id or ""),
+        source_number=source_number,
+        work_order=work_order,
+        note=(note or "")[:500],
+        number=numbering.next_number("inspection"),
+    )
+    try:
+        with transaction.atomic():
+            inspection.save(force_insert=True)
+    except IntegrityError:
+        existing = same.first() if source_id else None
+        if existing is not None:
+            return existing
+        raise
+    audit.record(
+        actor,
+        inspection,
+        action="create",
+        changes={
+            "plan": [None, "none: pass/fail decision"],
+            "quantity": [None, str(qty)],
+            "source": [None, source_number],
+        },
+    )
+    events.emit(
+        "quality.inspection.opened",
+        {"id": inspection.pk, "number": inspection.number, "item": item.pk, "context": context},
+    )
+    return inspection
+
+
 def _measure(ch: Characteristic, raw: Any, field: str) -> dict[str, Any]:
     """Check one entered reading and say whether it conforms. Bad input raises on `field`."""
     if ch.kind == Characteristic.Kind.VARIABLE:
@@ -383,6 +467,8 @@ def record_measurements(*, actor: Any, inspection: Inspection, entries: list[dic
     """
     inspection = _open(inspection)
     access.require(actor, "quality.change_inspection", plant=inspection.plant)
+    if inspection.plan_id is None:
+        raise ValidationError({"measurements": [f"{inspection.number} has no plan: decide pass or fail instead."]})
     if not entries:
         raise ValidationError({"measurements": ["Enter at least one reading."]})
     chars = {c.pk: c for c in Characteristic.objects.filter(plan=inspection.plan_id)}
@@ -487,10 +573,12 @@ def _open_ncr(actor: Any, inspection: Inspection) -> str:
         "item": inspection.item,
         "quantity": inspection.quantity,
         "source": "inspection",
-        "title": f"{inspection.number} failed: {inspection.plan}",
+        "title": f"{inspection.number} failed: {inspection.plan or inspection.item}",
         "description": (
             f"{inspection.nonconforming} of {inspection.sample_size} sampled units nonconforming "
             f"(accept {inspection.accept_number}, reject {inspection.reject_number})."
+            if inspection.plan_id is not None
+            else f"Rejected without a plan: {inspection.note}"
         ),
         "location": inspection.location,
         "work_order": inspection.work_order,
@@ -505,26 +593,42 @@ def _open_ncr(actor: Any, inspection: Inspection) -> str:
     elif inspection.source_type == "production.operation":
         data["operation"] = Operation.objects.filter(pk=inspection.source_id).first()
     ncr = opener(actor=actor, data=data)
+    if inspection.context == Inspection.Context.IN_PROCESS and inspection.work_order_id is not None:
+        # The operation's good quantity is work in progress, not stock to quarantine: the
+        # order is held instead, until the NCR is dispositioned.
+        ncr_services.hold_work_order(actor=actor, ncr=ncr)
     return getattr(ncr, "number", "") or ""
 
 
 @transaction.atomic
-def complete_inspection(*, actor: Any, inspection: Inspection, note: str = "") -> Inspection:
+def complete_inspection(
+    *, actor: Any, inspection: Inspection, note: str = "", passed: bool | None = None
+) -> Inspection:
     """Decide an inspection on its readings: pass if nonconforming units <= Ac, else fail.
 
     Every sampled unit must be measured on every characteristic. A fail moves the stock to
     the plant's quarantine (if not there) and opens an NCR; a pass moves stock the
-    inspection had quarantined back to where it was going.
+    inspection had quarantined back to where it was going. An inspection without a plan has
+    no readings: the inspector gives `passed` and a note saying what was checked.
     """
     inspection = _open(inspection)
     access.require(actor, COMPLETE_INSPECTION, plant=inspection.plant)
-    if not Characteristic.objects.filter(plan=inspection.plan_id).exists():
-        raise ValidationError({"plan": ["The plan has no characteristics to decide on."]})
-    missing = missing_readings(inspection)
-    if missing > 0:
-        raise ValidationError({"measurements": [f"{missing} reading(s) are still to be entered."]})
-    bad = nonconforming_units(inspection)
-    passed = bad <= inspection.accept_number
+    if inspection.plan_id is None:
+        if passed is None:
+            raise ValidationError({"passed": ["This inspection has no plan: decide pass or fail."]})
+        if not (note or "").strip():
+            raise ValidationError({"note": ["Say what was checked: there is no plan to record it."]})
+        bad = 0 if passed else 1
+    else:
+        if passed is not None:
+            raise ValidationError({"passed": ["The readings decide an inspection with a plan."]})
+        if not Characteristic.objects.filter(plan=inspection.plan_id).exists():
+            raise ValidationError({"plan": ["The plan has no characteristics to decide on."]})
+        missing = missing_readings(inspection)
+        if missing > 0:
+            raise ValidationError({"measurements": [f"{missing} reading(s) are still to be entered."]})
+        bad = nonconforming_units(inspection)
+        passed = bad <= inspection.accept_number
     inspection.nonconforming = bad
     inspection.status = Inspection.Status.PASSED if passed else Inspection.Status.FAILED
     inspection.completed_at = timezone.now()

@@ -27,7 +27,7 @@ from shopfloor.production import services as production
 from shopfloor.workflows import services as workflow_services
 from shopfloor.workflows.services import SignatureInput
 
-from ..defaults_ncr import APPROVE_CONCESSION, DISPOSE
+from ..defaults_ncr import APPROVE_CONCESSION, DISPOSE, fully_disposed
 from ..models import Capa, Disposition, Ncr, NcrItem
 
 FROZEN_STATES = ("closed", "cancelled")
@@ -182,13 +182,68 @@ def transition_ncr(
 ) -> Ncr:
     """Move the NCR through its workflow; closing is signed and stamps the closing time."""
     _frozen(ncr)
-    workflow_services.transition(ncr, to_state, actor, comment=comment, signature=signature)
-    ncr.refresh_from_db()
-    if ncr.status == "closed":
-        Ncr.objects.filter(pk=ncr.pk).update(closed_at=timezone.now())
+    with transaction.atomic():
+        workflow_services.transition(ncr, to_state, actor, comment=comment, signature=signature)
         ncr.refresh_from_db()
-        events.emit("quality.ncr.closed", {"id": ncr.pk, "number": ncr.number})
+        if ncr.status == "closed":
+            Ncr.objects.filter(pk=ncr.pk).update(closed_at=timezone.now())
+            ncr.refresh_from_db()
+            events.emit("quality.ncr.closed", {"id": ncr.pk, "number": ncr.number})
+        if ncr.status in FROZEN_STATES:
+            _release_hold(actor, ncr)
     return ncr
+
+
+HOLD_STATE = "on_hold"
+
+
+def hold_work_order(*, actor: Any, ncr: Ncr) -> bool:
+    """Hold the NCR's work order until the NCR is dispositioned (a failed in-process inspection).
+
+    The order's good quantity at the failed operation is suspect, so nobody starts or completes
+    another job card on it (production refuses both on an order on hold, and running ones
+    pause). A rule, not the inspector's choice: see `workflows.services.transition_by_rule`.
+    An order already on hold stays so and is resumed only when no NCR holds it any more.
+    Returns whether the NCR holds the order.
+    """
+    wo = ncr.work_order
+    if wo is None:
+        return False
+    wo = type(wo).objects.select_for_update().get(pk=wo.pk)
+    held_from = ""
+    if wo.status != HOLD_STATE:
+        if wo.status not in ("released", "in_progress", "qc"):
+            return False
+        held_from = wo.status
+        workflow_services.transition_by_rule(
+            wo, HOLD_STATE, actor, comment=f"{ncr.number}: in-process inspection failed; held until dispositioned."
+        )
+    Ncr.objects.filter(pk=ncr.pk).update(work_order_held=True, work_order_held_from=held_from)
+    ncr.work_order_held, ncr.work_order_held_from = True, held_from
+    audit.record(actor, ncr, action="action", reason="work order held", changes={"work_order_held": [False, True]})
+    return True
+
+
+def _release_hold(actor: Any, ncr: Ncr) -> None:
+    """Resume the work order this NCR held once every affected unit has a disposition in force
+    (the NCR's own closing guard), or the NCR is closed or cancelled; another NCR still holding
+    the order keeps it on hold."""
+    ncr = Ncr.objects.select_for_update().get(pk=ncr.pk)
+    if not ncr.work_order_held:
+        return
+    if ncr.status not in FROZEN_STATES and fully_disposed(ncr, actor) is not None:
+        return
+    Ncr.objects.filter(pk=ncr.pk).update(work_order_held=False)
+    audit.record(actor, ncr, action="action", reason="work order released", changes={"work_order_held": [True, False]})
+    others = Ncr.objects.filter(work_order=ncr.work_order_id, work_order_held=True).exclude(pk=ncr.pk)
+    wo = type(ncr.work_order).objects.select_for_update().get(pk=ncr.work_order_id)
+    if others.exists() or wo.status != HOLD_STATE:
+        return
+    earliest = Ncr.objects.filter(work_order=wo.pk).exclude(work_order_held_from="").order_by("id").first()
+    target = (earliest.work_order_held_from if earliest else "") or "in_progress"
+    if target == "qc":
+        target = "in_progress"  # there is no way back to QC from a hold; it is sent to QC again
+    workflow_services.transition_by_rule(wo, target, actor, comment=f"{ncr.number} dispositioned: hold released.")
 
 
 def disposed_quantity(ncr: Ncr) -> Decimal:
@@ -282,6 +337,7 @@ def add_disposition(*, actor: Any, ncr: Ncr, data: dict[str, Any]) -> Dispositio
         "quality.ncr.disposition",
         {"id": ncr.pk, "number": ncr.number, "kind": kind, "quantity": str(quantity), "disposition": disposition.pk},
     )
+    _release_hold(actor, ncr)
     return disposition
 
 
@@ -303,6 +359,7 @@ def approve_concession(*, actor: Any, disposition: Disposition) -> Disposition:
     audit.record(
         actor, disposition.ncr, action="approve", changes={"concession": [None, f"disposition {disposition.pk}"]}
     )
+    _release_hold(actor, disposition.ncr)
     return disposition
 
 
