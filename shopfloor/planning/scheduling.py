@@ -31,7 +31,7 @@ import math
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -287,7 +287,7 @@ def _work_order_drafts(
     origin: dt.datetime,
     by_work_center: dict[int, list[Machine]],
     machines: dict[int, Machine],
-) -> tuple[list[_Draft], dict[str, JobInfo], dict[str, list[str]]]:
+) -> tuple[list[_Draft], dict[str, JobInfo], dict[str, list[str]], dict[str, list[str]]]:
     zone = zoneinfo.ZoneInfo(plant.timezone)
     orders = list(
         WorkOrder.objects.filter(plant=plant, status__in=SCHEDULED_WORK_ORDER_STATES)
@@ -306,6 +306,7 @@ def _work_order_drafts(
     drafts: list[_Draft] = []
     jobs: dict[str, JobInfo] = {}
     after: dict[str, list[str]] = defaultdict(list)
+    aliases: dict[str, list[str]] = {}
     in_problem = {wo.pk for wo in orders}
     for wo in orders:
         ops = list(wo.operations.all())
@@ -324,12 +325,15 @@ def _work_order_drafts(
         )
         if wo.parent_id in in_problem:
             after[f"wo:{wo.parent_id}"].append(job_key)
-        for index, op in enumerate(ops):
+        index = 0
+        running: list[str] = []
+        for op in ops:
             label = f"Operation {op.sequence} '{op.description}' of {wo.number}"
             eligible = _eligible(label, op.eligible_machines.all(), op.work_center, by_work_center)
             total, setup = operation_minutes(op.setup_time_minutes, op.run_time_per_unit_minutes, wo.quantity)
             fixed: tuple[int, int] | None = None
             fixed_start = None
+            task_job, task_index = job_key, index
             if op.status in STARTED_OPERATION_STATES:
                 done = op.good_quantity + op.scrap_quantity
                 elapsed = max((now - op.started_at).total_seconds() / 60, 0) if op.started_at else 0
@@ -343,6 +347,19 @@ def _work_order_drafts(
                     fixed_start = op.started_at
                     if machine not in eligible:
                         eligible = [*eligible, machine]
+                    # Running operations all run now, side by side if the floor started several:
+                    # each is its own job, and the order's remaining steps come after them all.
+                    task_job, task_index = f"{job_key}:running:{op.pk}", 0
+                    running.append(task_job)
+                    jobs[task_job] = JobInfo(
+                        key=task_job,
+                        label=wo.number,
+                        due=None,
+                        release=origin,
+                        work_order_id=wo.pk,
+                        item_id=wo.item_id,
+                        weight=wo.priority or 1,
+                    )
             else:
                 pin = getattr(op, "pin", None)
                 if pin is not None and pin.machine_id in machines:
@@ -350,11 +367,13 @@ def _work_order_drafts(
                     fixed = (pin.machine_id, start)
                     if pin.machine not in eligible:
                         eligible = [*eligible, machines[pin.machine_id]]
+            if task_job == job_key:
+                index += 1
             drafts.append(
                 _Draft(
                     info=TaskInfo(
                         key=f"op:{op.pk}",
-                        job=job_key,
+                        job=task_job,
                         sequence=op.sequence,
                         description=op.description,
                         work_order_id=wo.pk,
@@ -362,7 +381,7 @@ def _work_order_drafts(
                         setup_minutes=setup,
                         fixed_start=fixed_start,
                     ),
-                    index=index,
+                    index=task_index,
                     machines=eligible,
                     total=total,
                     setup=setup,
@@ -373,7 +392,15 @@ def _work_order_drafts(
                     label=label,
                 )
             )
-    return drafts, jobs, after
+        if running and index:
+            after[job_key].extend(running)
+        elif running:
+            # Nothing left but what runs now: the running steps carry the order's due date, and
+            # a parent waits for them instead.
+            for key in running:
+                jobs[key] = replace(jobs[key], due=jobs[job_key].due)
+            aliases[job_key] = running
+    return drafts, jobs, after, aliases
 
 
 def newest_mrp_run(plant: Any) -> MrpRun | None:
@@ -482,7 +509,7 @@ def build_problem(plant: Any, *, now: dt.datetime, include_planned_orders: bool 
     for machine in machines.values():
         by_work_center[machine.work_center_id].append(machine)
     notes: list[str] = []
-    drafts, jobs, after = _work_order_drafts(plant, now, origin, by_work_center, machines)
+    drafts, jobs, after, aliases = _work_order_drafts(plant, now, origin, by_work_center, machines)
     if include_planned_orders:
         more, planned_jobs, planned_after = _planned_order_drafts(plant, origin, by_work_center, notes)
         drafts += more
@@ -528,17 +555,27 @@ def build_problem(plant: Any, *, now: dt.datetime, include_planned_orders: bool 
         )
         infos[d.info.key] = d.info
 
-    problem_jobs = [
-        Job(
-            key=j.key,
-            release=max(math.floor((j.release - origin).total_seconds() / 60), 0),
-            due=math.floor((j.due - origin).total_seconds() / 60) if j.due else None,
-            weight=j.weight,
-            after=tuple(sorted(after.get(j.key, []))),
-        )
-        for j in jobs.values()
-        if any(d.info.job == j.key for d in drafts)
-    ]
+    with_tasks = {d.info.job for d in drafts}
+    earliest_fixed: dict[str, int] = {}
+    for d in drafts:
+        if d.fixed is not None:
+            earliest_fixed[d.info.job] = min(earliest_fixed.get(d.info.job, d.fixed[1]), d.fixed[1])
+
+    def _after(key: str) -> tuple[str, ...]:
+        found: set[str] = set()
+        for other in after.get(key, []):
+            found.update(k for k in aliases.get(other, [other]) if k in with_tasks)
+        return tuple(sorted(found))
+
+    problem_jobs = []
+    for j in jobs.values():
+        if j.key not in with_tasks:
+            continue
+        release = max(math.floor((j.release - origin).total_seconds() / 60), 0)
+        # A pinned step earlier than the release moves the release: the planner decided.
+        release = min(release, earliest_fixed.get(j.key, release))
+        due = math.floor((j.due - origin).total_seconds() / 60) if j.due else None
+        problem_jobs.append(Job(key=j.key, release=release, due=due, weight=j.weight, after=_after(j.key)))
     job_keys = {j.key for j in problem_jobs}
     jobs = {k: v for k, v in jobs.items() if k in job_keys}
     closed = {pk: complement(opened.get(pk, []), horizon) for pk in sorted(used)}
