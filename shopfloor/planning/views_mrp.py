@@ -182,6 +182,12 @@ class MrpRunDetailView(TenantViewMixin, TemplateView):
             counts=counts,
             exception_counts=[(label, exceptions.get(kind, 0), kind) for kind, label in MrpException.Kind.choices],
             items=run.item_results.count(),
+            # A dict key "items" would shadow .items in the template: hand over plain pairs.
+            stats=[
+                (str(key).replace("_", " "), value)
+                for key, value in sorted((run.stats or {}).items())
+                if isinstance(value, str | int | float)
+            ],
             in_force=firm_services.plan_in_force(run.plant),
         )
         return context

@@ -71,6 +71,10 @@ def test_run_mrp_from_the_page_queues_a_run_and_shows_it(web, django_capture_on_
     assert answer["Location"] == reverse("planning:mrp-run-detail", args=[run.pk])
     run.refresh_from_db()
     assert run.status == MrpRun.Status.DONE  # eager Celery ran it after commit
+    detail = web.get(reverse("planning:mrp-run-detail", args=[run.pk]))
+    assert detail.status_code == 200 and "Results by item" in detail.content.decode()
+    MrpRun.objects.filter(pk=run.pk).update(stats={"items": 3, "seconds": 0.5, "levels": {"0": 1}})
+    assert "Items planned" in web.get(reverse("planning:mrp-run-detail", args=[run.pk])).content.decode()
     listing = web.get(reverse("planning:mrp-run-list")).content.decode()
     assert f"Run {run.pk}" in listing and "Run MRP" in listing
 
