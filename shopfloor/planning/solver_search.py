@@ -145,7 +145,12 @@ def _whole(
         return _not_solved(prepared, status, started)
     first = {**placed, **built.placements(solver)}
     weighted = round(solver.objective_value)
-    bound = math.ceil(solver.best_objective_bound - 1e-6)
+    # Orders whose last operation is fixed have a tardiness no solve changes: add it.
+    bound = math.ceil(solver.best_objective_bound - 1e-6) + sum(
+        job.weight * max(0, placed[prepared.chains[key][-1].key].end - job.due)
+        for key, job in prepared.jobs.items()
+        if job.due is not None and prepared.chains[key][-1].key in placed
+    )
     optimal = status == cp_model.OPTIMAL
     if remaining() > 0.05:
         model.clear_hints()
@@ -214,11 +219,12 @@ def _makespan(
                 bound = best
             elif outcome in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 plan = {**placed, **built.placements(decision)}
-                best = max(p.end for p in plan.values())
+                best = decision.value(built.makespan)
             else:
                 break
     solution = solution_from(prepared, plan, "OPTIMAL" if bound >= best else "FEASIBLE", started)
-    solution.lower_bound = bound
+    # The model's makespan covers the free operations; fixed ones ending later count too.
+    solution.lower_bound = max([bound] + [p.end for p in placed.values()])
     solution.stats = {"method": "model", "decision_rounds": rounds}
     return solution
 

@@ -160,6 +160,26 @@ def test_a_fixed_operation_stays_where_it_is():
     assert solution.makespan == 12
 
 
+def test_a_fixed_operation_ending_last_sets_the_makespan_and_its_bound():
+    problem = Problem(
+        jobs=[Job("J"), Job("K")],
+        tasks=[op("j1", "J", 1, ("M1", 5)), op("k1", "K", 1, ("M2", 5), fixed=("M2", 50))],
+    )
+    solution = solve(problem, objective="makespan", time_limit=10)
+    check(problem, solution)
+    assert (solution.status, solution.makespan, solution.lower_bound) == ("OPTIMAL", 55, 55)
+
+
+def test_a_late_fixed_order_counts_in_the_tardiness_bound():
+    problem = Problem(
+        jobs=[Job("J", due=10, weight=2), Job("K", due=40, weight=3)],
+        tasks=[op("j1", "J", 1, ("M1", 5)), op("k1", "K", 1, ("M2", 5), fixed=("M2", 50))],
+    )
+    solution = solve(problem, time_limit=10)
+    check(problem, solution)
+    assert (solution.status, solution.weighted_tardiness, solution.lower_bound) == ("OPTIMAL", 45, 45)
+
+
 def test_release_dates_and_after_links_are_respected():
     # Child work order C feeds parent P: P starts after C ends; C is released at 30.
     problem = Problem(
