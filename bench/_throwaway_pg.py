@@ -14,8 +14,11 @@ DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 @contextmanager
-def throwaway_database(prefix: str) -> Iterator[str]:
-    """Create a database, point Django at it, migrate; yield its name; drop it whatever happens."""
+def throwaway_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """Create a database, point Django at it, migrate; yield its name; drop it whatever happens.
+
+    With `template`, the database starts as a copy of that one (PostgreSQL copies the files: a
+    scene built once is set up again in seconds; see BENCH_REUSE in shopfloor_day.py)."""
     import psycopg
 
     server = os.environ.get("DATABASE_URL") or DEFAULT_SERVER
@@ -24,7 +27,7 @@ def throwaway_database(prefix: str) -> Iterator[str]:
     name = f"{prefix}_{os.getpid()}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     base, _, _ = server.rpartition("/")
     os.environ["DATABASE_URL"] = f"{base}/{name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopfloor.settings")

@@ -2,12 +2,14 @@
 /floor/ pages, on PostgreSQL (a throwaway database created and dropped on the server DATABASE_URL
 names, default postgres://postgres@127.0.0.1:5432/postgres).
 
-Each terminal is a thread with its own logged-in Django test client (the whole request path:
-middleware, tenancy, permissions, services, templates; no network) and its own operator. It takes
-its share of the released orders and works them as a scanner would: scan the order, then for
-each operation scan its code, START, (on the first operation) scan the component's lot label and
-confirm the issue, COMPLETE and post the good quantity. An action is one POST and the GET of the
-page it redirects to (what the operator waits for). Between actions a terminal waits a think
+The application runs as a plant runs it: under gunicorn (bench/_gunicorn_conf.py; 2 x cores + 1
+sync workers by default, persistent database connections) on 127.0.0.1 and a free port. Each
+terminal is a thread of this process speaking real HTTP to it (a `requests` session: it logs in
+through the login page, CSRF token included, and keeps its cookies), with its own operator. It
+takes its share of the released orders and works them as a scanner would: scan the order, then
+for each operation scan its code, START, (on the first operation) scan the component's lot label
+and confirm the issue, COMPLETE and post the good quantity. An action is one POST and the GET of
+the page it redirects to (what the operator waits for). Between actions a terminal waits a think
 time (default 0.3 s: a person reading the screen and reaching for the next label).
 
 Reports per-action latency (p50/p95/max), errors (a 4xx/5xx or an error message on the page),
@@ -16,6 +18,7 @@ line's issued quantity equals the sum of its issues. Prints one JSON document.
 
     .venv/bin/python bench/shopfloor_day.py
     BENCH_SECONDS=20 BENCH_TERMINALS=10 .venv/bin/python bench/shopfloor_day.py
+    BENCH_WORKERS=3 BENCH_WORKER_CLASS=gthread BENCH_THREADS=4 .venv/bin/python bench/shopfloor_day.py
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -31,7 +37,7 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
-from _throwaway_pg import organization_with_stock_locations, throwaway_database
+from _throwaway_pg import ROOT, organization_with_stock_locations, throwaway_database
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 TERMINALS = int(os.environ.get("BENCH_TERMINALS", "20"))
@@ -135,35 +141,110 @@ def operators(org, count):
     return users
 
 
-ERROR = re.compile(rb'class="message message-error">([^<]*)<')
+ERROR = re.compile(r'class="message message-error">([^<]*)<')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def terminal(index, user, orders, lot, component, store, clock, timings, errors, done, start):
-    from django.db import connections
-    from django.test import Client
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    # A server error is counted (and the terminal goes on), as an operator would see it.
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    client.get("/floor/")  # warm: templates compiled, URLconf loaded, before the clock starts
+
+def start_server(port: int) -> subprocess.Popen:
+    """gunicorn serving the project against the throwaway database (DATABASE_URL is set by now);
+    returns once it answers."""
+    import requests
+
+    env = {
+        **os.environ,
+        "BENCH_BIND": f"127.0.0.1:{port}",
+        "DEBUG": "0",  # DEBUG keeps every query in memory and renders rich error pages
+        "DB_CONN_MAX_AGE": os.environ.get("BENCH_CONN_MAX_AGE", "60"),
+        "PYTHONPATH": str(ROOT),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "bench" / "_gunicorn_conf.py"),
+            "shopfloor.wsgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 300  # workers boot slowly on a loaded machine
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/login/", timeout=60).status_code == 200:
+                return server
+        except requests.RequestException:  # not listening yet, or a worker still booting
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer within 300 s")
+
+
+def log_in(base: str, username: str):
+    """A session logged in through the login page, as a person would (CSRF token from the form)."""
+    import requests
+
+    session = requests.Session()
+    page = session.get(f"{base}/login/", timeout=300)
+    token = CSRF.search(page.text).group(1)
+    answer = session.post(
+        f"{base}/login/",
+        data={"username": username, "password": "x", "csrfmiddlewaretoken": token, "next": "/floor/"},
+        headers={"Referer": f"{base}/login/"},
+        timeout=300,  # twenty logins at once hash twenty passwords
+    )
+    if answer.status_code != 200 or "sessionid" not in session.cookies:
+        raise RuntimeError(f"login of {username} failed: {answer.status_code}")
+    return session
+
+
+def terminal(index, base, user, orders, lot, component, store, clock, timings, errors, done, start):
+    try:
+        session = log_in(base, user.username)
+        for _ in range(3):  # warm: every worker has compiled the templates before the clock starts
+            session.get(f"{base}/floor/", timeout=300)
+    except BaseException as exc:  # noqa: BLE001 - reported in the JSON
+        errors.append({"terminal": index, "action": "login", "status": 0, "message": repr(exc)[:300]})
+        start.wait()
+        return
+    csrf = session.cookies.get("csrftoken", "")
 
     def act(name, method, url, data=None):
         began = time.perf_counter()
-        response = client.post(url, data or {}) if method == "post" else client.get(url)
-        if response.status_code == 302:
-            response = client.get(response["Location"])
-        elapsed = (time.perf_counter() - began) * 1000
+        try:
+            if method == "post":
+                response = session.post(
+                    base + url,
+                    data={**(data or {}), "csrfmiddlewaretoken": csrf},
+                    headers={"Referer": base + url},
+                    timeout=60,
+                )
+            else:
+                response = session.get(base + url, timeout=60)
+        except Exception as exc:  # noqa: BLE001 - a refused or timed-out request is an error the operator sees
+            timings[name].append((time.perf_counter() - began) * 1000)
+            errors.append({"terminal": index, "action": name, "status": 0, "message": repr(exc)[:200]})
+            time.sleep(THINK)
+            return None
+        elapsed = (time.perf_counter() - began) * 1000  # the POST and the redirected GET
         timings[name].append(elapsed)
-        problem = ERROR.search(response.content) if response.status_code == 200 else None
+        problem = ERROR.search(response.text) if response.status_code == 200 else None
         if response.status_code >= 400 or problem:
             errors.append(
                 {
                     "terminal": index,
                     "action": name,
                     "status": response.status_code,
-                    "message": problem.group(1).decode()[:200]
-                    if problem
-                    else response.content[:200].decode(errors="replace"),
+                    "message": problem.group(1)[:200] if problem else response.text[:200],
                 }
             )
         time.sleep(THINK)
@@ -205,8 +286,6 @@ def terminal(index, user, orders, lot, component, store, clock, timings, errors,
                     done["orders"] += 1
     except BaseException as exc:  # noqa: BLE001 - reported in the JSON
         errors.append({"terminal": index, "action": "crash", "status": 0, "message": repr(exc)[:300]})
-    finally:
-        connections.close_all()
 
 
 def percentile(values, p):
@@ -217,8 +296,57 @@ def percentile(values, p):
     return round(ordered[k], 1)
 
 
+def scene_from_database():
+    """The scene build() and operators() made, read back from a copy of a kept database."""
+    from shopfloor.catalog.models import Item
+    from shopfloor.core import tenancy
+    from shopfloor.core.models import Organization, User
+    from shopfloor.inventory.models import Location, Lot
+    from shopfloor.production.models import Operation as JobCard
+    from shopfloor.production.models import WorkOrder
+
+    org = Organization.objects.get(slug="bench")
+    with tenancy.use(org):
+        ops = defaultdict(list)
+        for wo_id, op_id, seq in JobCard.objects.order_by("work_order_id", "sequence").values_list(
+            "work_order_id", "id", "sequence"
+        ):
+            ops[wo_id].append((op_id, seq))
+        orders = [(pk, number, ops[pk]) for pk, number in WorkOrder.objects.order_by("id").values_list("id", "number")]
+        component = Item.objects.get(number="CUTTER-13")
+        lot = Lot.objects.get(item=component)
+        store = Location.objects.get(code="S00")
+    users = list(User.objects.filter(username__startswith="op").order_by("username"))
+    return orders, lot, component, store, users
+
+
+def _database_exists(name: str) -> bool:
+    import psycopg
+    from _throwaway_pg import DEFAULT_SERVER
+
+    with psycopg.connect(os.environ.get("DATABASE_URL") or DEFAULT_SERVER, autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
+def _keep_as_template(name: str, template: str) -> None:
+    """Copy the freshly built database `name` to `template` (no connection may be open on it)."""
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    server = os.environ["BENCH_SERVER_URL"]
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+
+
 def main() -> None:
-    with throwaway_database("bench_floor"):
+    # BENCH_REUSE=1 (while working on the code, not for reported figures): the built scene is kept
+    # as a template database and later runs start from a copy of it, skipping the ten minutes of
+    # migrations and set-up a loaded machine needs. Drop it by hand: DROP DATABASE bench_floor_tpl_…
+    template = f"bench_floor_tpl_{ORDERS}_{OPERATIONS}_{TERMINALS}" if os.environ.get("BENCH_REUSE") == "1" else None
+    os.environ["BENCH_SERVER_URL"] = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+    reuse = template is not None and _database_exists(template)
+    with throwaway_database("bench_floor", template=template if reuse else None) as name:
         from django.db import connection
 
         from shopfloor.core import events, tenancy
@@ -227,34 +355,51 @@ def main() -> None:
         from shopfloor.production.models import MaterialIssue, WorkOrderMaterial
 
         events.enqueue = lambda event_id: None  # delivery belongs to a worker, not to the timed path
-        admin, org, plant, shelves = organization_with_stock_locations(1)
-        store = shelves[0]
         built = time.perf_counter()
-        orders, lot, component = build(org, admin, plant, store)
-        setup_seconds = time.perf_counter() - built
-        users = operators(org, TERMINALS)
+        if reuse:
+            orders, lot, component, store, users = scene_from_database()
+            from shopfloor.core.models import Organization
 
-        timings: dict[str, list[float]] = defaultdict(list)
-        errors: list[dict] = []
-        done = {"orders": 0, "operations": 0, "lock": threading.Lock()}
-        start = threading.Barrier(TERMINALS + 1)
-        share = [orders[i::TERMINALS] for i in range(TERMINALS)]
-        clock = {"deadline": float("inf")}
-        threads = [
-            threading.Thread(
-                target=terminal,
-                args=(i, users[i], share[i], lot, component, store, clock, timings, errors, done, start),
-            )
-            for i in range(TERMINALS)
-        ]
-        for t in threads:
-            t.start()
-        start.wait()  # every terminal logged in and warmed up: the day starts now
-        clock["deadline"] = time.monotonic() + SECONDS
-        began = time.perf_counter()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - began
+            org = Organization.objects.get(slug="bench")
+        else:
+            admin, org, plant, shelves = organization_with_stock_locations(1)
+            store = shelves[0]
+            orders, lot, component = build(org, admin, plant, store)
+            users = operators(org, TERMINALS)
+            if template is not None:
+                _keep_as_template(name, template)
+        setup_seconds = time.perf_counter() - built
+        connection.close()  # the server's workers use the database from here on
+        port = free_port()
+        server = start_server(port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            timings: dict[str, list[float]] = defaultdict(list)
+            errors: list[dict] = []
+            done = {"orders": 0, "operations": 0, "lock": threading.Lock()}
+            start = threading.Barrier(TERMINALS + 1)
+            share = [orders[i::TERMINALS] for i in range(TERMINALS)]
+            clock = {"deadline": float("inf")}
+            threads = [
+                threading.Thread(
+                    target=terminal,
+                    args=(i, base, users[i], share[i], lot, component, store, clock, timings, errors, done, start),
+                )
+                for i in range(TERMINALS)
+            ]
+            for t in threads:
+                t.start()
+            start.wait()  # every terminal logged in and warmed up: the day starts now
+            clock["deadline"] = time.monotonic() + SECONDS
+            began = time.perf_counter()
+            load_samples = []  # the machine's 1-minute load average while the day runs
+            while any(t.is_alive() for t in threads):
+                load_samples.append(os.getloadavg()[0])
+                time.sleep(1)
+            elapsed = time.perf_counter() - began
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
         everything = [v for values in timings.values() for v in values]
         with tenancy.use(org):
@@ -279,6 +424,7 @@ def main() -> None:
                     "operations_per_order": OPERATIONS,
                     "think_seconds": THINK,
                     "setup_seconds": round(setup_seconds, 1),
+                    "scene_copied_from_template": reuse,
                     "seconds": round(elapsed, 1),
                     "actions": len(everything),
                     "actions_per_second": round(len(everything) / elapsed, 1) if elapsed else None,
@@ -291,7 +437,12 @@ def main() -> None:
                         "mean": round(statistics.fmean(everything), 1) if everything else None,
                     },
                     "latency_ms_by_action": {
-                        name: {"count": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95)}
+                        name: {
+                            "count": len(v),
+                            "p50": percentile(v, 50),
+                            "p95": percentile(v, 95),
+                            "max": round(max(v), 1),
+                        }
                         for name, v in sorted(timings.items())
                     },
                     "p95_target_ms": TARGET_P95_MS,
@@ -301,7 +452,17 @@ def main() -> None:
                     "balances_equal_ledger": balanced,
                     "material_lines_equal_issues": lines_match,
                     "cpu_count": os.cpu_count(),
-                    "load_average": [round(x, 2) for x in os.getloadavg()],
+                    "load_average_1min_during": {
+                        "min": round(min(load_samples), 2),
+                        "max": round(max(load_samples), 2),
+                        "mean": round(statistics.fmean(load_samples), 2),
+                    },
+                    "server": {
+                        "gunicorn_workers": int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1)),
+                        "worker_class": os.environ.get("BENCH_WORKER_CLASS", "sync"),
+                        "threads": int(os.environ.get("BENCH_THREADS", "1")),
+                        "conn_max_age": int(os.environ.get("BENCH_CONN_MAX_AGE", "60")),
+                    },
                 },
                 indent=2,
             )

@@ -1,0 +1,100 @@
+"""What each shop-floor terminal action costs the server: queries and CPU per action.
+
+Builds the scene of bench/shopfloor_day.py (a few orders) on a throwaway PostgreSQL database,
+then works two orders through the /floor/ pages with one Django test client (no network, no
+other load on the process), and prints, per action kind, the queries (the POST and the GET of
+the page it redirects to) and this process's CPU milliseconds (median of the orders worked).
+With BENCH_SQL=<action name>, the statements of that action are printed too (to find repeats).
+
+    .venv/bin/python bench/_floor_profile.py
+    BENCH_SQL="complete" .venv/bin/python bench/_floor_profile.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+import uuid
+from collections import Counter, defaultdict
+
+os.environ.setdefault("BENCH_ORDERS", "4")
+os.environ["DEBUG"] = "0"
+
+from _throwaway_pg import organization_with_stock_locations, throwaway_database
+from shopfloor_day import QUANTITY, build, operators
+
+SHOW = os.environ.get("BENCH_SQL", "")
+
+
+def main() -> None:
+    with throwaway_database("bench_floor_profile"):
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from shopfloor.core import events
+
+        events.enqueue = lambda event_id: None
+        admin, org, plant, shelves = organization_with_stock_locations(1)
+        store = shelves[0]
+        orders, lot, component = build(org, admin, plant, store)
+        (user,) = operators(org, 1)
+        client = Client(raise_request_exception=True)
+        client.force_login(user)
+        client.get("/floor/")
+        queries: dict[str, list[int]] = defaultdict(list)
+        cpu: dict[str, list[float]] = defaultdict(list)
+        shown: list[str] = []
+
+        def act(name, url, data):
+            with CaptureQueriesContext(connection) as captured:
+                began = time.process_time()
+                response = client.post(url, data)
+                if response.status_code == 302:
+                    response = client.get(response["Location"])
+                cpu[name].append((time.process_time() - began) * 1000)
+            assert response.status_code == 200, (name, response.status_code)
+            assert b"message-error" not in response.content, (name, response.content[:3000])
+            queries[name].append(len(captured))
+            if name == SHOW and not shown:
+                shown.extend(q["sql"] for q in captured.captured_queries)
+
+        for wo_id, number, ops in orders:  # the first sample of each kind warms up: not counted
+            act("scan order", "/floor/scan/", {"code": number})
+            for position, (op_id, sequence) in enumerate(ops):
+                context = f"op:{op_id}"
+                act("scan operation", "/floor/scan/", {"code": f"{number}/{sequence}", "context": f"wo:{wo_id}"})
+                act("start", "/floor/scan/", {"code": "START", "context": context})
+                if position == 0:
+                    act(
+                        "scan lot label",
+                        "/floor/scan/",
+                        {"code": f"LOT:{component.number}:{lot.number}", "context": context},
+                    )
+                    act(
+                        "issue",
+                        f"/floor/op/{op_id}/issue/",
+                        {"lot": lot.pk, "location": store.pk, "quantity": QUANTITY, "key": uuid.uuid4().hex},
+                    )
+                act("complete (form)", "/floor/scan/", {"code": "COMPLETE", "context": context})
+                act("complete", f"/floor/operations/{op_id}/complete/", {"good": QUANTITY, "scrap": ""})
+        report = {
+            name: {
+                "queries": sorted(set(counts[1:] or counts)),
+                "cpu_ms_median": round(statistics.median(cpu[name][1:] or cpu[name]), 1),
+            }
+            for name, counts in queries.items()
+        }
+        print(json.dumps({"benchmark": "floor_profile", "actions": report}, indent=2))
+        if shown:
+            for sql, count in Counter(s[:160] for s in shown).most_common():
+                print(f"{count:3d}x {sql}")
+            print("----")
+            for sql in shown:
+                print(sql[:300])
+
+
+if __name__ == "__main__":
+    main()
