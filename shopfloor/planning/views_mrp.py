@@ -93,9 +93,14 @@ class ForecastUpdateView(ObjectUpdateView):
     def result_url(self, obj: Any) -> str:
         return reverse("planning:forecast-list")
 
+    template_name = "planning/forecast_form.html"
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["cancel_url"] = reverse("planning:forecast-list")
+        context["can_delete"] = access.has_perm(
+            self.request.user, "planning.delete_forecast", plant=self.get_object().plant
+        )
         return context
 
 

@@ -61,6 +61,9 @@ def test_forecast_pages_list_create_and_edit(web):
     assert edit.status_code == 302
     forecast.refresh_from_db()
     assert forecast.quantity == Decimal("15")
+    assert "Remove this forecast" in web.get(reverse("planning:forecast-edit", args=[forecast.pk])).content.decode()
+    assert web.post(reverse("planning:forecast-delete", args=[forecast.pk])).status_code == 302
+    assert not Forecast.objects.filter(pk=forecast.pk).exists()
 
 
 def test_run_mrp_from_the_page_queues_a_run_and_shows_it(web, django_capture_on_commit_callbacks):
