@@ -9,12 +9,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    """A real HTTP endpoint: records every request, answers `status` after `delay` seconds."""
+    """A real HTTP endpoint: records every request, answers `status` after `delay` seconds.
+
+    With `gate` set to a `threading.Event`, it answers only once the test opens the gate, so a
+    test can prove that somebody did not wait for the answer without timing anything.
+    """
 
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.status = 200
         self.delay = 0.0
+        self.gate: threading.Event | None = None
+        self.answered = 0
         self.lock = threading.Lock()
         receiver = self
 
@@ -23,9 +29,13 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
                     receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                    status, delay = receiver.status, receiver.delay
+                    status, delay, gate = receiver.status, receiver.delay, receiver.gate
                 if delay:
                     time.sleep(delay)
+                if gate is not None:
+                    gate.wait(60)
+                with receiver.lock:
+                    receiver.answered += 1
                 payload = json.dumps({"received": True, "status": status}).encode()
                 try:
                     self.send_response(status)
