@@ -373,6 +373,7 @@ class PickSuggestionSerializer(serializers.Serializer):
     location_code = serializers.CharField()
     expires_on = serializers.DateField(allow_null=True)
     take = serializers.DecimalField(**QUANTITY)
+    reserved = serializers.BooleanField(help_text="Held for this order (reserved at release).")
 
 
 class PickLineSerializer(serializers.Serializer):
@@ -382,6 +383,9 @@ class PickLineSerializer(serializers.Serializer):
     required_quantity = serializers.DecimalField(**QUANTITY)
     issued_quantity = serializers.DecimalField(**QUANTITY)
     open_quantity = serializers.DecimalField(**QUANTITY)
+    reserved_quantity = serializers.DecimalField(
+        **QUANTITY, help_text="Stock reserved for the line; what the plant lacked at release stays unreserved."
+    )
     backflush = serializers.BooleanField()
     location = serializers.IntegerField(allow_null=True)
     suggestions = PickSuggestionSerializer(many=True)
@@ -589,7 +593,8 @@ class WorkOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
     @extend_schema(responses={200: PickLineSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="pick-list", pagination_class=None, filter_backends=[])
     def pick_list(self, request: Request, pk: Any = None) -> Response:
-        """What is still to issue, with first-expiring-first-out lot suggestions."""
+        """What is still to issue, what is reserved for it, and where to take it: the order's own
+        reservations first, then first-expiring-first-out free stock."""
         rows = []
         for row in selectors.pick_list(self.get_object()):
             line = row["material"]
@@ -601,6 +606,7 @@ class WorkOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
                     "required_quantity": line.required_quantity,
                     "issued_quantity": line.issued_quantity,
                     "open_quantity": row["open_quantity"],
+                    "reserved_quantity": row["reserved"],
                     "backflush": line.backflush,
                     "location": row["location"].pk if row["location"] else None,
                     "suggestions": [
@@ -611,6 +617,7 @@ class WorkOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
                             "location_code": s["location"].code,
                             "expires_on": s["expires_on"],
                             "take": s["take"],
+                            "reserved": bool(s.get("reserved")),
                         }
                         for s in row["suggestions"]
                     ],

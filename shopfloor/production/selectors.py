@@ -25,12 +25,14 @@ from django.utils import timezone
 
 from shopfloor.catalog.models import QUANTITY
 from shopfloor.inventory import selectors as inventory_selectors
-from shopfloor.inventory.models import Lot, SerialNumber
+from shopfloor.inventory.models import Location, Lot, Reservation, SerialNumber, StockBalance
 
 from .models import GenealogyLink, MaterialIssue, Operation, TimeEntry, WorkOrder, WorkOrderMaterial, WorkOrderOutput
 
 CLOSED = ("completed", "cancelled")
 MONEY_PLACES = Decimal("0.01")
+# A work order's reservations are per material line (two lines may share a component).
+MATERIAL_SOURCE = "production.workordermaterial"
 
 
 def work_orders() -> QuerySet[WorkOrder]:
@@ -115,24 +117,72 @@ def progress(work_order: WorkOrder) -> int:
     return int(min(Decimal(done) / (work_order.quantity * count) * 100, Decimal(100)))
 
 
+def line_reservations(line: WorkOrderMaterial) -> QuerySet[Reservation]:
+    """The material line's open reservations, first expiring lot first (the order they are picked in)."""
+    return (
+        Reservation.objects.filter(source_object_type=MATERIAL_SOURCE, source_object_id=str(line.pk), status="open")
+        .select_related("location", "lot")
+        .order_by(F("lot__expires_on").asc(nulls_last=True), "id")
+    )
+
+
+def order_reservations(work_order: WorkOrder) -> QuerySet[Reservation]:
+    """Every open reservation of the order's material lines."""
+    ids = [str(pk) for pk in work_order.materials.values_list("pk", flat=True)]
+    return Reservation.objects.filter(source_object_type=MATERIAL_SOURCE, source_object_id__in=ids, status="open")
+
+
+def reservable_stock(*, item: Any, plant: Any, location: Location | None = None) -> QuerySet[StockBalance]:
+    """The plant's balances of the item with free stock, first expiring first: usable places only
+    (never quarantine or scrap), inside `location` when the line picks from one."""
+    rows = (
+        StockBalance.objects.filter(
+            item=item, location__plant=plant, location__is_active=True, on_hand__gt=F("reserved")
+        )
+        .exclude(location__location_type__in=inventory_selectors.UNAVAILABLE_TYPES)
+        .select_related("location", "lot")
+    )
+    if location is not None:
+        rows = rows.filter(location_id__in=inventory_selectors.descendant_ids(location))
+    return rows.order_by(F("lot__expires_on").asc(nulls_last=True), "lot__created_at", "location__code", "id")
+
+
 def pick_list(work_order: WorkOrder) -> list[dict[str, Any]]:
-    """What to pick: each material line's open quantity and the FEFO lots to take it from."""
+    """What to pick: each material line's open quantity, what is reserved for it, and where to take
+    it from: its own reservations first, then free stock first expiring first."""
     rows = []
+    open_orders = work_order.status not in CLOSED
     for line in materials().filter(work_order=work_order).order_by("position", "id"):
         open_q = max(line.required_quantity - line.issued_quantity, Decimal(0))
         location = line.issue_location or work_order.issue_location
-        suggestions = (
-            inventory_selectors.fefo(item=line.component, location=location, quantity=open_q) if open_q > 0 else []
-        )
+        held = list(line_reservations(line)) if open_orders else []
+        reserved = sum((r.quantity for r in held), Decimal(0))
+        suggestions: list[dict[str, Any]] = []
+        left = open_q
+        for r in held:
+            if left <= 0:
+                break
+            take = min(r.quantity, left)
+            expires = r.lot.expires_on if r.lot else None
+            suggestions.append(
+                {"lot": r.lot, "location": r.location, "take": take, "expires_on": expires, "reserved": True}
+            )
+            left -= take
+        if left > 0:
+            # Without a pick location FEFO looks everywhere; only this plant's stock can be issued.
+            suggestions += [
+                s
+                for s in inventory_selectors.fefo(item=line.component, location=location, quantity=left)
+                if s.get("take", 0) > 0 and s["location"].plant_id == work_order.plant_id
+            ]
         rows.append(
             {
                 "material": line,
                 "open_quantity": open_q,
+                "reserved": reserved,
+                "unreserved": max(open_q - reserved, Decimal(0)),
                 "location": location,
-                # Without a pick location FEFO looks everywhere; only this plant's stock can be issued.
-                "suggestions": [
-                    s for s in suggestions if s.get("take", 0) > 0 and s["location"].plant_id == work_order.plant_id
-                ],
+                "suggestions": suggestions,
             }
         )
     return rows

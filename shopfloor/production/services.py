@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
-from decimal import ROUND_UP, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -34,9 +34,11 @@ from shopfloor.inventory import selectors as inventory_selectors
 from shopfloor.inventory import services as inventory
 from shopfloor.inventory.models import Location, Lot, SerialNumber, StockMove
 from shopfloor.resources.models import Machine, Routing
+from shopfloor.sales import services as sales_services
 from shopfloor.workflows import services as workflow_services
 from shopfloor.workflows.registry import on_enter
 
+from . import selectors
 from .defaults import MODEL, RECEIVE_OUTPUT
 from .models import (
     GenealogyLink,
@@ -209,6 +211,9 @@ def create_work_order(*, actor: Any, data: dict[str, Any]) -> WorkOrder:
         "production.workorder.created",
         {"id": work_order.pk, "number": work_order.number, "item": item.pk, "kind": kind},
     )
+    if line is not None:
+        # The customer's order is now being made: in this transaction, so both change or neither.
+        sales_services.work_order_opened(actor=actor, line=line, work_order_number=work_order.number)
     return work_order
 
 
@@ -373,6 +378,7 @@ def _on_released(work_order: WorkOrder, actor: Any) -> None:
                     },
                 )
                 WorkOrderMaterial.objects.filter(pk=material.pk).update(sub_work_order=child)
+    reserve_materials(actor=actor, work_order=work_order)
     WorkOrder.objects.filter(pk=work_order.pk).update(released_at=now, bom_version=bom, routing=routing, updated_at=now)
     work_order.released_at, work_order.bom_version, work_order.routing = now, bom, routing
     audit.record(
@@ -401,6 +407,7 @@ def _on_started(work_order: WorkOrder, actor: Any) -> None:
 
 @on_enter(MODEL, "completed")
 def _on_completed(work_order: WorkOrder, actor: Any) -> None:
+    release_reservations(actor=actor, work_order=work_order)
     now = timezone.now()
     WorkOrder.objects.filter(pk=work_order.pk).update(completed_at=now)
     work_order.completed_at = now
@@ -423,7 +430,130 @@ def _on_hold(work_order: WorkOrder, actor: Any) -> None:
 
 @on_enter(MODEL, "cancelled")
 def _on_cancelled(work_order: WorkOrder, actor: Any) -> None:
+    _cancel_children(actor, work_order)
+    release_reservations(actor=actor, work_order=work_order)
     events.emit("production.workorder.cancelled", {"id": work_order.pk, "number": work_order.number})
+
+
+# Sub-work orders that can be cancelled with their parent (the workflow's cancellable states).
+CANCELLABLE = ("draft", "planned", "released", "on_hold")
+
+
+def _consumed_something(work_order: WorkOrder) -> bool:
+    issued = WorkOrderMaterial.objects.filter(work_order=work_order, issued_quantity__gt=0).exists()
+    return issued or work_order.received_quantity > 0
+
+
+def _cancel_children(actor: Any, work_order: WorkOrder) -> None:
+    """A cancelled order's open sub-work orders go with it, all or none.
+
+    A child that consumed material or gave output, or is already being worked on, holds real
+    stock or work: it is not cancelled silently, so it refuses the parent's cancel (409) by name.
+    Completed and cancelled children are history and stay as they are.
+    """
+    children = list(
+        WorkOrder.objects.select_for_update()
+        .filter(parent=work_order)
+        .exclude(status__in=("completed", "cancelled"))
+        .order_by("id")
+    )
+    blocking = []
+    for child in children:
+        if _consumed_something(child):
+            blocking.append(f"{child.number} (material issued or output received)")
+        elif child.status not in CANCELLABLE:
+            blocking.append(f"{child.number} ({child.status.replace('_', ' ')})")
+    if blocking:
+        raise Conflict(
+            f"{work_order.number} cannot be cancelled: its sub-work orders {', '.join(blocking)} "
+            "have started; finish or return them first.",
+            code="children_started",
+        )
+    for child in children:
+        transition_work_order(
+            actor=actor, work_order=child, to_state="cancelled", comment=f"Parent {work_order.number} cancelled."
+        )
+
+
+# --- Material reservations --------------------------------------------------------------------------
+
+# A concurrent reservation may take part of a balance between our read and our reservation; the
+# reservation is then refused whole (a conditional UPDATE) and we read again, a few times.
+RESERVE_ATTEMPTS = 5
+
+
+def _material_source(work_order: WorkOrder, line: WorkOrderMaterial) -> inventory.SourceDocument:
+    return inventory.SourceDocument(selectors.MATERIAL_SOURCE, str(line.pk), f"{work_order.number}/{line.position}")
+
+
+def _reserve_at(actor: Any, wo: WorkOrder, line: WorkOrderMaterial, balance: Any, need: Decimal) -> Decimal:
+    """Reserve up to `need` of one balance for the line; returns how much was reserved."""
+    for _ in range(RESERVE_ATTEMPTS):
+        free = inventory_selectors.available_at(item=line.component, location=balance.location, lot=balance.lot)
+        take = min(need, free)
+        if line.component.tracking == Item.Tracking.SERIAL:
+            take = take.to_integral_value(rounding=ROUND_FLOOR)
+        if take <= 0:
+            return Decimal(0)
+        try:
+            inventory.reserve(
+                actor=actor,
+                item=line.component,
+                location=balance.location,
+                lot=balance.lot,
+                quantity=take,
+                source=_material_source(wo, line),
+            )
+        except Conflict:
+            continue  # someone reserved here meanwhile: read again and take what is left
+        return take
+    return Decimal(0)
+
+
+def reserve_materials(*, actor: Any, work_order: WorkOrder) -> dict[int, Decimal]:
+    """Reserve each material line's open quantity, first expiring first, at the line's pick
+    location (or anywhere usable in the plant when it names none); never quarantine or scrap.
+
+    Runs inside the release's transaction. Short stock is not an error: what exists is
+    reserved and the rest stays open (the material panel says so; returns it per line).
+    Concurrent releases never over-reserve a balance (see `_reserve_at`).
+    """
+    short: dict[int, Decimal] = {}
+    lines = WorkOrderMaterial.objects.filter(work_order=work_order).select_related("component", "issue_location")
+    for line in lines.order_by("position", "id"):
+        held = sum((r.quantity for r in selectors.line_reservations(line)), Decimal(0))
+        need = line.required_quantity - line.issued_quantity - held
+        location = line.issue_location or work_order.issue_location
+        for balance in selectors.reservable_stock(item=line.component, plant=work_order.plant, location=location):
+            if need <= 0:
+                break
+            need -= _reserve_at(actor, work_order, line, balance, need)
+        short[line.pk] = max(need, Decimal(0))
+    return short
+
+
+def release_reservations(*, actor: Any, work_order: WorkOrder, line: WorkOrderMaterial | None = None) -> int:
+    """Let go of what is still reserved for the order (or one of its lines): it is free again."""
+    rows = selectors.line_reservations(line) if line is not None else selectors.order_reservations(work_order)
+    count = 0
+    for reservation in rows.select_related("item", "location__plant", "lot"):
+        inventory.release(actor=actor, reservation=reservation)
+        count += 1
+    return count
+
+
+def _consume_reserved(
+    actor: Any, line: WorkOrderMaterial, location: Location, lot: Lot | None, quantity: Decimal
+) -> None:
+    """Issuing consumes the line's reservations at that place and lot first, so the issue may use
+    the stock held for it; a reservation larger than the issue keeps the rest reserved."""
+    remaining = quantity
+    for reservation in selectors.line_reservations(line).filter(location=location, lot=lot):
+        if remaining <= 0:
+            break
+        take = min(reservation.quantity, remaining)
+        inventory.consume_reservation(actor=actor, reservation=reservation, quantity=take)
+        remaining -= take
 
 
 @transaction.atomic
@@ -709,7 +839,18 @@ def _backflush(actor: Any, op: Operation, processed: Decimal) -> None:
             raise ValidationError(
                 {"issue_location": [f"{line.component.number} is backflushed but has no location to issue from."]}
             )
-        picks = inventory_selectors.fefo(item=line.component, location=location, quantity=need)
+        # What is reserved for the line inside the location first, then free stock first expiring first.
+        picks: list[dict[str, Any]] = []
+        left = need
+        inside = inventory_selectors.descendant_ids(location)
+        for reservation in selectors.line_reservations(line).filter(location_id__in=inside):
+            if left <= 0:
+                break
+            take = min(reservation.quantity, left)
+            picks.append({"location": reservation.location, "lot": reservation.lot, "take": take})
+            left -= take
+        if left > 0:
+            picks += inventory_selectors.fefo(item=line.component, location=location, quantity=left)
         found = sum((p.get("take", Decimal(0)) for p in picks), Decimal(0))
         if found < need:
             raise Conflict(
@@ -748,6 +889,8 @@ def _post_issue(
     kind: str,
     idempotency_key: str = "",
 ) -> MaterialIssue:
+    if not (idempotency_key and StockMove.objects.filter(idempotency_key=idempotency_key).exists()):
+        _consume_reserved(actor, line, location, lot if lot is not None or serial is None else serial.lot, quantity)
     move = inventory.issue(
         actor=actor,
         item=line.component,

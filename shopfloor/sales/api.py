@@ -21,7 +21,7 @@ from shopfloor.inventory.models import Location, Lot, SerialNumber
 from shopfloor.workflows.api import WorkflowActionsMixin
 
 from . import atp, selectors, services
-from .defaults import CLOSE, CONFIRM, SHIP
+from .defaults import CLOSE, CONFIRM, SHIP, START_PRODUCTION
 from .models import SalesOrder, SalesOrderLine
 
 AMOUNT = {"max_digits": 40, "decimal_places": 6}
@@ -205,7 +205,7 @@ class SalesOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
         "cancel": CLOSE,
         "close": CLOSE,
         "ship": SHIP,
-        "start_production": "sales.change_salesorder",
+        "start_production": START_PRODUCTION,
     }
 
     def required_permission(self, request: Any) -> str | None:

@@ -23,6 +23,8 @@ CLOSE = access.register_permission("sales.close_salesorder", "Close or cancel sa
 numbering.register("sales_order", "SO-")
 
 MODEL = "sales.salesorder"
+# A string, not an import: the permission is production's (a higher app), granted with its roles.
+START_PRODUCTION = "production.add_workorder"
 
 
 @guard("sales.order_is_complete", "The order has lines, an active customer and only active items")
@@ -97,7 +99,9 @@ register_default(
     ],
     transitions=[
         TransitionSpec("draft", "confirmed", "Confirm", permission=CONFIRM, guards=("sales.order_is_complete",)),
-        TransitionSpec("confirmed", "in_production", "In production", permission="sales.change_salesorder"),
+        # Production moves the order here when it opens a work order for a line (see
+        # `services.work_order_opened`): who may open work orders may say the order is being made.
+        TransitionSpec("confirmed", "in_production", "In production", permission=START_PRODUCTION),
         *[
             TransitionSpec(
                 source, "partially_shipped", "Partially shipped", permission=SHIP, guards=("sales.some_lines_shipped",)

@@ -220,6 +220,22 @@ def start_production(*, actor: Any, order: SalesOrder, comment: str = "") -> Sal
     return _transition(actor, order, "in_production", comment)
 
 
+@transaction.atomic
+def work_order_opened(*, actor: Any, line: SalesOrderLine, work_order_number: str) -> SalesOrder:
+    """Production opened a work order for one of the order's lines, in its own transaction.
+
+    A confirmed order is now in production (through its workflow, so the step is recorded with
+    who and why). An order already further along (in production, partly shipped) stays where it
+    is; a draft is not a promise yet, so it stays a draft until confirmed.
+    """
+    order = SalesOrder.objects.select_for_update().get(pk=line.order_id)
+    if order.status != "confirmed":
+        return order
+    return _transition(
+        actor, order, "in_production", f"Work order {work_order_number} opened for line {line.position}."
+    )
+
+
 @inventory.busy_is_conflict
 @transaction.atomic
 def cancel(*, actor: Any, order: SalesOrder, comment: str) -> SalesOrder:
@@ -329,18 +345,9 @@ def _consume(actor: Any, line: SalesOrderLine, location: Location, lot: Lot | No
         if remaining <= 0:
             break
         take = min(reservation.quantity, remaining)
-        # Consuming ends the reservation in the inventory's workflow and frees its reserved stock
-        # for the issue that follows in this transaction (the inventory's own issue does the same).
-        inventory._end_reservation(actor=actor, reservation=reservation, to_state="consumed")
-        if reservation.quantity > take:
-            inventory.reserve(
-                actor=actor,
-                item=line.item,
-                location=location,
-                lot=lot,
-                quantity=reservation.quantity - take,
-                source=_source(line),
-            )
+        # Consuming frees the reserved stock for the shipment posted next in this transaction; the
+        # part not shipped stays reserved for the line (the inventory reserves it again at once).
+        inventory.consume_reservation(actor=actor, reservation=reservation, quantity=take)
         remaining -= take
 
 
