@@ -8,10 +8,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,8 +25,24 @@ from shopfloor.core.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSe
 from shopfloor.inventory.models import Location
 from shopfloor.workflows.api import WorkflowActionsMixin
 
-from . import selectors, services
+from . import document, selectors, services
 from .models import PurchaseOrder, PurchaseOrderLine, PurchasingSettings, Receipt, ReceiptLine
+
+
+class PdfNegotiation(DefaultContentNegotiation):
+    """The PDF is a plain Django response; the JSON renderer only shapes an error, so a client
+    sending `Accept: application/pdf` gets the PDF, not a 406."""
+
+    def select_renderer(self, request: Any, renderers: list[Any], format_suffix: str | None = None) -> Any:
+        renderer = renderers[0]
+        return renderer, renderer.media_type
+
+
+def pdf_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
 
 # --- Serializers --------------------------------------------------------------------------------------
 
@@ -266,6 +285,20 @@ class PurchaseOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
 
     def _answer(self, order: PurchaseOrder) -> Response:
         return Response(PurchaseOrderSerializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="pdf",
+        url_name="pdf",
+        pagination_class=None,
+        content_negotiation_class=PdfNegotiation,
+    )
+    def pdf(self, request: Request, pk: Any = None) -> HttpResponse:
+        """The order as the supplier gets it: an A4 PDF (lines, totals, approval status, page numbers)."""
+        order = self.get_object()
+        return pdf_response(document.render(order), f"{order.number}.pdf")
 
     @extend_schema(request=PurchaseOrderCommentInput, responses=_ORDER)
     @action(detail=True, methods=["post"])

@@ -28,7 +28,7 @@ from shopfloor.core.views import (
 from shopfloor.workflows import selectors as workflow_selectors
 from shopfloor.workflows.models import ApprovalRequest
 
-from . import forms, selectors, services
+from . import document, forms, selectors, services
 from .models import PurchaseOrder, PurchaseOrderLine, Receipt
 
 ORDER_ACTIONS: dict[str, tuple[str, str, str]] = {
@@ -344,3 +344,16 @@ class SettingsView(ServiceFormView):
 
     def get_success_url(self) -> str:
         return reverse("purchasing:settings")
+
+
+class PurchaseOrderPdfView(TenantViewMixin, View):
+    """The order as a PDF to print or send to the supplier (whoever may see the order)."""
+
+    http_method_names = ["get"]
+    permission_required = "purchasing.view_purchaseorder"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        order = get_object_or_404(selectors.purchase_orders(), pk=pk)
+        response = HttpResponse(document.render(order), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
+        return response
