@@ -537,12 +537,13 @@ def build_problem(plant: Any, *, now: dt.datetime, include_planned_orders: bool 
 
     tasks: list[Task] = []
     infos: dict[str, TaskInfo] = {}
+    longest_open = {pk: longest(intervals) for pk, intervals in opened.items()}
     for d in drafts:
         alternatives = []
         for machine in d.machines:
             if d.fixed is not None and d.fixed[0] == machine.pk:
                 alternatives.append(Alternative(machine=machine.pk, duration=d.total, setup=d.setup))
-            elif d.fixed is None and longest(opened.get(machine.pk, [])) >= d.total:
+            elif d.fixed is None and longest_open.get(machine.pk, 0) >= d.total:
                 alternatives.append(Alternative(machine=machine.pk, duration=d.total, setup=d.setup))
         if not alternatives:
             names = ", ".join(m.code for m in d.machines)
