@@ -172,3 +172,58 @@ def test_capacity_page_marks_overloaded_buckets(web, admin_user):
     assert "<svg" in page and 'class="load overloaded"' in page
     bad = web.get(reverse("planning:capacity"), {"plant": plant.pk, "date_from": "2027-03-05", "date_to": "2027-03-01"})
     assert bad.status_code == 200 and "The last day is before the first day." in bad.content.decode()
+
+
+def test_result_pages_do_not_query_per_row(web):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run = MrpRunFactory()
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert web.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    def add(n):
+        for _ in range(n):
+            item = ItemFactory()
+            MrpItemResultFactory(run=run, item=item)
+            order = PlannedOrderFactory(run=run, item=item, supplier=SupplierFactory(), kind=PlannedOrder.Kind.BUY)
+            PeggingFactory(planned_order=order)
+            MrpExceptionFactory(run=run, item=item)
+
+    urls = [
+        reverse(name, args=[run.pk])
+        for name in ("planning:mrp-items", "planning:mrp-planned-orders", "planning:mrp-exceptions")
+    ]
+    add(2)
+    few = [count(url) for url in urls]
+    add(6)
+    assert [count(url) for url in urls] == few
+
+
+def test_item_page_does_not_query_per_planned_order(web):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run = MrpRunFactory()
+    item = ItemFactory()
+    MrpItemResultFactory(run=run, item=item)
+    url = reverse("planning:mrp-item", args=[run.pk, item.pk])
+
+    def add(n):
+        for _ in range(n):
+            order = PlannedOrderFactory(run=run, item=item)
+            PeggingFactory(planned_order=order, forecast=ForecastFactory(plant=run.plant))
+            PeggingFactory(demand_kind=Pegging.DemandKind.PLANNED_ORDER, parent_planned_order=order)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert web.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    add(1)
+    few = count()
+    add(5)
+    assert count() == few
