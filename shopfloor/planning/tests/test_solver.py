@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from shopfloor.planning.solver import (
     solve,
     violations,
 )
+from shopfloor.planning.solver_prep import evaluate, prepare
 
 DATA = Path(__file__).parent / "data"
 
@@ -450,3 +452,30 @@ def test_the_command_names_file_and_line_of_a_bad_file(tmp_path):
     with pytest.raises(CommandError) as error:
         call_command("jobshop", str(instance))
     assert str(error.value) == f"{instance}: line 3: 'q' is not an integer"
+
+
+def test_the_priority_search_promotes_the_late_heavy_order():
+    # The one-machine pair of the exact-optimum test: EDD runs A first (B 1 min late x 5);
+    # one squeaky-wheel round moves B ahead of A (11 - 0.3 x 5 < 10): A 2 min late x 1.
+    problem = Problem(
+        jobs=[Job("A", due=10, weight=1), Job("B", due=11, weight=5), Job("undated")],
+        tasks=[op("a", "A", 1, ("M", 10)), op("b", "B", 1, ("M", 2)), op("u", "undated", 1, ("M", 1))],
+    )
+    plan, rounds = solver_search._priority_search(prepare(problem), time.monotonic() + 30)
+    assert plan == {"b": Placement("M", 0, 2), "a": Placement("M", 2, 12), "u": Placement("M", 12, 13)}
+    # Stops by itself: one better round, then PATIENCE rounds per restart with nothing better.
+    assert rounds == 2 + solver_search.PRIORITY_PATIENCE * solver_search.PRIORITY_RESTARTS
+
+
+def test_the_window_search_starts_from_the_priority_search(monkeypatch):
+    problem = random_problem(3, jobs=30, machines=3)
+    prepared = prepare(problem)
+    searched, _ = solver_search._priority_search(prepared, time.monotonic() + 30)
+    # Only the start: no window is re-planned, and the priority search has the time.
+    monkeypatch.setattr(solver_search, "_solve_window", lambda *args, **kwargs: None)
+    monkeypatch.setattr(solver_search, "PRIORITY_SHARE", 0.95)
+    solution = solve(problem, time_limit=6, method="window")
+    check(problem, solution)
+    assert solution.stats["priority_rounds"] > 0
+    assert solution.weighted_tardiness == min(evaluate(prepared, searched)[1], solution.stats["start_cost"][0])
+    assert solution.weighted_tardiness <= dispatch(problem).weighted_tardiness
