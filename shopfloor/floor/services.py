@@ -16,6 +16,7 @@ from shopfloor.catalog.models import Item
 from shopfloor.core.errors import Conflict
 from shopfloor.core.quantities import plain as _fmt
 from shopfloor.inventory.models import Location, Lot, SerialNumber
+from shopfloor.production import selectors as production_selectors
 from shopfloor.production import services as production
 from shopfloor.production.models import MaterialIssue, Operation, WorkOrder, WorkOrderMaterial
 
@@ -124,7 +125,9 @@ def issue_proposal(*, work_order: WorkOrder, lot: Lot) -> dict[str, Any]:
         raise Conflict(f"Lot {lot.number} of {lot.item.number} has no stock at plant {work_order.plant.code}.")
     need = max(line.required_quantity - line.issued_quantity, Decimal(0))
     first = places[0]
-    quantity = min(need, first.on_hand - first.reserved) if need > 0 else Decimal(0)
+    # Stock reserved for this very order (at its release) is the order's to take.
+    own = production_selectors.reserved_for_order(work_order=work_order, location=first.location, lot=lot)
+    quantity = min(need, first.on_hand - first.reserved + own) if need > 0 else Decimal(0)
     return {
         "lot": lot,
         "material": line,

@@ -132,6 +132,12 @@ def order_reservations(work_order: WorkOrder) -> QuerySet[Reservation]:
     return Reservation.objects.filter(source_object_type=MATERIAL_SOURCE, source_object_id__in=ids, status="open")
 
 
+def reserved_for_order(*, work_order: WorkOrder, location: Location, lot: Lot | None) -> Decimal:
+    """What of a place and lot is reserved for the order itself: it may issue that too."""
+    rows = order_reservations(work_order).filter(location=location, lot=lot)
+    return sum(rows.values_list("quantity", flat=True), Decimal(0))
+
+
 def reservable_stock(*, item: Any, plant: Any, location: Location | None = None) -> QuerySet[StockBalance]:
     """The plant's balances of the item with free stock, first expiring first: usable places only
     (never quarantine or scrap), inside `location` when the line picks from one."""
