@@ -51,6 +51,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
+from operator import attrgetter
 
 ZERO = Decimal(0)
 QUANTUM = Decimal("0.000001")
@@ -63,6 +64,7 @@ FORECAST = "forecast"
 WORK_ORDER = "work_order"
 PLANNED_ORDER = "planned_order"
 _RANK = {SAFETY_STOCK: 0, SALES_ORDER: 1, WORK_ORDER: 2, PLANNED_ORDER: 3, FORECAST: 4}
+_BY_NEED_RANK = attrgetter("need", "rank")
 
 # Receipt kinds
 PURCHASE = "purchase"
@@ -99,6 +101,12 @@ class BomEdge:
     component_id: int
     multiplier: Decimal  # component stock units per parent stock unit, unit conversion and scrap included
     phantom: bool
+    whole: bool = False  # a whole multiplier: a quantity times it needs no rounding
+
+    @classmethod
+    def of(cls, component_id: int, multiplier: Decimal, phantom: bool) -> BomEdge:
+        whole = multiplier == multiplier.to_integral_value()
+        return cls(component_id, Decimal(int(multiplier)) if whole else multiplier, phantom, whole)
 
 
 @dataclass(slots=True)
@@ -115,6 +123,7 @@ class Demand:
     parent: int | None = None
     gross: Decimal | None = None
     need: date | None = None  # max(date, plan date), set by the engine
+    rank: int = 3  # orders the demands of one day (see _RANK), set by the engine
 
 
 @dataclass(slots=True)
@@ -366,11 +375,16 @@ def _ceil6(value: Decimal) -> Decimal:
 
 
 def _text(value: Decimal) -> str:
-    """A quantity as the pages show it: no exponent, no trailing zeros."""
-    text = format(value.quantize(QUANTUM), "f")
+    """A quantity as the pages show it: no exponent, no trailing zeros (values carry at most
+    six decimals already: sums of stored quantities)."""
+    if not value:
+        return "0"
+    text = str(value)  # plain notation for the exponents quantities have (six decimals at most)
+    if "E" in text:
+        text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text or "0"
+    return text
 
 
 def _forecast_demands(data: MrpInput, sales: dict[int, list[Demand]]) -> list[Demand]:
@@ -419,11 +433,15 @@ def plan(data: MrpInput, progress: Progress | None = None) -> MrpPlan:
     for demand in data.demands:
         if demand.date > horizon_end:
             continue
+        demand.need = demand.date if demand.date > plan_date else plan_date
+        demand.rank = _RANK[demand.kind]
         if demand.kind == SALES_ORDER:
             sales[demand.item_id].append(demand)
         if demand.quantity > 0:
             demands[demand.item_id].append(demand)
     for demand in _forecast_demands(data, sales):
+        demand.need = demand.date if demand.date > plan_date else plan_date
+        demand.rank = _RANK[demand.kind]
         demands[demand.item_id].append(demand)
     receipts: dict[int, list[Receipt]] = defaultdict(list)
     for receipt in data.receipts:
@@ -442,10 +460,10 @@ def plan(data: MrpInput, progress: Progress | None = None) -> MrpPlan:
         level = llc.get(item_id, 0)
         own = demands.get(item_id, [])
         if item.safety_stock > 0:
-            own.append(Demand(item_id, plan_date, item.safety_stock, SAFETY_STOCK))
-        for demand in own:
-            demand.need = demand.date if demand.date > plan_date else plan_date
-        own.sort(key=lambda d: (d.need, _RANK[d.kind], d.ref or 0, d.parent or 0, d.date))
+            own.append(Demand(item_id, plan_date, item.safety_stock, SAFETY_STOCK, need=plan_date, rank=0))
+        # Stable: a day's demands of one rank stay in the order they came (sales lines and
+        # work orders by id, forecasts by date, parents' orders as they were planned).
+        own.sort(key=_BY_NEED_RANK)
         on_hand = data.on_hand.get(item_id, ZERO)
         supplies: list[_Supply] = []
         if on_hand > 0:
@@ -664,16 +682,20 @@ def _explode(
     depth: int = 0,
 ) -> None:
     """The components' demand of one planned order, at its start; phantoms blown through."""
+    start, index = order.start, order.index
     for edge in edges:
-        need = _ceil6(quantity * edge.multiplier)
+        need = quantity * edge.multiplier
+        if not edge.whole:
+            need = _ceil6(need)
         if need <= 0:
             continue
-        below = data.bom.get(edge.component_id) if edge.phantom else None
-        if below and depth < 64:
-            _explode(data, order, below, need, demands, depth + 1)
-            continue
+        if edge.phantom:
+            below = data.bom.get(edge.component_id)
+            if below and depth < 64:
+                _explode(data, order, below, need, demands, depth + 1)
+                continue
         demands[edge.component_id].append(
-            Demand(edge.component_id, order.start, need, PLANNED_ORDER, parent=order.index)
+            Demand(edge.component_id, start, need, PLANNED_ORDER, None, index, None, start, 3)
         )
 
 
@@ -687,41 +709,45 @@ def _item_result(
 ) -> ItemResultPlan:
     """The time-phased table: one row per day where something happens, projected on hand after it;
     `net` is what the day lacks to stay at the safety stock before its planned orders arrive."""
-    gross: dict[date, Decimal] = defaultdict(Decimal)
-    receipts: dict[date, Decimal] = defaultdict(Decimal)
-    planned: dict[date, Decimal] = defaultdict(Decimal)
+    days: dict[date, list[Decimal]] = {}  # day -> [gross, receipts, planned]
     for demand in demands:
         if demand.kind != SAFETY_STOCK:  # shown as the floor of the projection, not as a demand
-            gross[demand.need] += demand.quantity  # type: ignore[index]
+            row = days.get(demand.need)  # type: ignore[arg-type]
+            if row is None:
+                row = days[demand.need] = [ZERO, ZERO, ZERO]  # type: ignore[index]
+            row[0] += demand.quantity
     for supply in supplies:
         if supply.receipt is not None:
-            receipts[supply.date] += supply.receipt.quantity
+            row = days.get(supply.date)
+            if row is None:
+                row = days[supply.date] = [ZERO, ZERO, ZERO]
+            row[1] += supply.receipt.quantity
     for order in orders:
-        planned[order.due] += order.quantity
+        row = days.get(order.due)
+        if row is None:
+            row = days[order.due] = [ZERO, ZERO, ZERO]
+        row[2] += order.quantity
     periods: list[dict[str, str]] = []
     projected = on_hand
     floor = item.safety_stock
-    days = set(gross) | set(receipts) | set(planned)
+    gross_total = receipts_total = planned_total = ZERO
     for day in sorted(days):
-        before = projected + receipts.get(day, ZERO) - gross.get(day, ZERO)
-        projected = before + planned.get(day, ZERO)
+        gross, receipts, planned = days[day]
+        gross_total += gross
+        receipts_total += receipts
+        planned_total += planned
+        before = projected + receipts - gross
+        projected = before + planned
         periods.append(
             {
                 "date": day.isoformat(),
-                "gross": _text(gross.get(day, ZERO)),
-                "receipts": _text(receipts.get(day, ZERO)),
-                "net": _text(floor - before if before < floor else ZERO),
-                "planned": _text(planned.get(day, ZERO)),
+                "gross": _text(gross),
+                "receipts": _text(receipts),
+                "net": _text(floor - before) if before < floor else "0",
+                "planned": _text(planned),
                 "on_hand": _text(projected),
             }
         )
     return ItemResultPlan(
-        item.id,
-        level,
-        on_hand,
-        item.safety_stock,
-        sum(gross.values(), ZERO),
-        sum(receipts.values(), ZERO),
-        sum(planned.values(), ZERO),
-        periods,
+        item.id, level, on_hand, item.safety_stock, gross_total, receipts_total, planned_total, periods
     )

@@ -255,7 +255,7 @@ def load_input(*, plant: Plant, plan_date: date, horizon_days: int) -> engine.Mr
     nodes = set(roots)
     for parent, lines in graph.children.items():
         if lines:
-            bom[parent] = [engine.BomEdge(line.component_id, line.multiplier, line.is_phantom) for line in lines]
+            bom[parent] = [engine.BomEdge.of(line.component_id, line.multiplier, line.is_phantom) for line in lines]
             nodes.add(parent)
             nodes.update(line.component_id for line in lines)
 

@@ -16,15 +16,16 @@ reported as an exception.
 
 from __future__ import annotations
 
+import json
 import logging
 import resource
 import time
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shopfloor.core import access, audit, events, tenancy
@@ -167,95 +168,168 @@ def _fail(run: MrpRun, error: str) -> None:
 def _save_plan(
     run: MrpRun, plan: engine.MrpPlan, stats: dict[str, Any], seconds: dict[str, float], started: float, cpu: float
 ) -> None:
-    """Every result row of the run, its final status, audit and event: all or nothing."""
+    """Every result row of the run, its final status, audit and event: all or nothing.
+
+    A large plan is hundreds of thousands of pegging rows: they go in by COPY on PostgreSQL
+    and by executemany of plain tuples on SQLite, not through model instances (bulk_create
+    spends more time building and compiling objects than the database spends storing them).
+    """
     tick = time.perf_counter()
-    org_id, plant_id, user_id = run.organization_id, run.plant_id, run.requested_by_id
-    now = timezone.now()
-    orders = [
-        PlannedOrder(
-            organization_id=org_id,
-            plant_id=plant_id,
-            created_by_id=user_id,
-            created_at=now,
-            updated_at=now,
-            run_id=run.pk,
-            item_id=order.item_id,
-            kind=PlannedOrder.Kind.MAKE if order.make else PlannedOrder.Kind.BUY,
-            quantity=order.quantity,
-            start_date=order.start,
-            due_date=order.due,
-            low_level_code=order.low_level_code,
-            bom_version_id=order.bom_version_id,
-        )
-        for order in plan.orders
-    ]
-    _insert(PlannedOrder, orders)
-    pks = [order.pk for order in orders]
-    if len(pks) != len(orders) or (pks and pks[0] is None):  # a database that does not return ids
-        pks = list(PlannedOrder.objects.filter(run_id=run.pk).order_by("id").values_list("id", flat=True))
-    peggings = []
-    for peg in plan.peggings:
-        demand = peg.demand
-        kind = demand.kind
-        peggings.append(
-            Pegging(
-                organization_id=org_id,
-                created_by_id=user_id,
-                created_at=now,
-                updated_at=now,
-                run_id=run.pk,
-                planned_order_id=pks[peg.order],
-                demand_kind=kind,
-                demand_date=demand.date,
-                quantity=peg.quantity,
-                sales_order_line_id=demand.ref if kind == engine.SALES_ORDER else None,
-                forecast_id=demand.ref if kind == engine.FORECAST else None,
-                work_order_id=demand.ref if kind == engine.WORK_ORDER else None,
-                parent_planned_order_id=pks[demand.parent] if demand.parent is not None else None,
+    org_id, plant_id, user_id, run_id = run.organization_id, run.plant_id, run.requested_by_id, run.pk
+    now = _value(timezone.now())
+    # The run's row first: on SQLite this write takes the lock _planned_order_ids relies on.
+    MrpRun.objects.unscoped().filter(pk=run_id).update(message="Saving the plan", updated_at=timezone.now())
+    pks = _planned_order_ids(len(plan.orders))
+    make, buy = PlannedOrder.Kind.MAKE.value, PlannedOrder.Kind.BUY.value
+    planned = PlannedOrder.Status.PLANNED.value
+    _write(
+        PlannedOrder,
+        (
+            "id",
+            "organization",
+            "plant",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "run",
+            "item",
+            "kind",
+            "quantity",
+            "start_date",
+            "due_date",
+            "low_level_code",
+            "bom_version",
+            "status",
+        ),
+        (
+            (
+                pks[order.index],
+                org_id,
+                plant_id,
+                user_id,
+                now,
+                now,
+                run_id,
+                order.item_id,
+                make if order.make else buy,
+                order.quantity,
+                _value(order.start),
+                _value(order.due),
+                order.low_level_code,
+                order.bom_version_id,
+                planned,
             )
-        )
-    _insert(Pegging, peggings)
-    _insert(
+            for order in plan.orders
+        ),
+    )
+    sales, forecast, work = engine.SALES_ORDER, engine.FORECAST, engine.WORK_ORDER
+    _write(
+        Pegging,
+        (
+            "organization",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "run",
+            "planned_order",
+            "demand_kind",
+            "demand_date",
+            "quantity",
+            "sales_order_line",
+            "forecast",
+            "work_order",
+            "parent_planned_order",
+        ),
+        (
+            (
+                org_id,
+                user_id,
+                now,
+                now,
+                run_id,
+                pks[peg.order],
+                (demand := peg.demand).kind,
+                _value(demand.date),
+                peg.quantity,
+                demand.ref if demand.kind == sales else None,
+                demand.ref if demand.kind == forecast else None,
+                demand.ref if demand.kind == work else None,
+                pks[demand.parent] if demand.parent is not None else None,
+            )
+            for peg in plan.peggings
+        ),
+    )
+    _write(
         MrpException,
-        [
-            MrpException(
-                organization_id=org_id,
-                created_by_id=user_id,
-                created_at=now,
-                updated_at=now,
-                run_id=run.pk,
-                item_id=exc.item_id,
-                kind=exc.kind,
-                message=exc.message[:300],
-                date=exc.date,
-                suggested_date=exc.suggested_date,
-                planned_order_id=pks[exc.order] if exc.order is not None else None,
-                work_order_id=exc.work_order_id,
-                purchase_order_line_id=exc.po_line_id,
+        (
+            "organization",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "run",
+            "item",
+            "kind",
+            "message",
+            "date",
+            "suggested_date",
+            "planned_order",
+            "work_order",
+            "purchase_order_line",
+        ),
+        (
+            (
+                org_id,
+                user_id,
+                now,
+                now,
+                run_id,
+                exc.item_id,
+                exc.kind,
+                exc.message[:300],
+                _value(exc.date),
+                _value(exc.suggested_date),
+                pks[exc.order] if exc.order is not None else None,
+                exc.work_order_id,
+                exc.po_line_id,
             )
             for exc in plan.exceptions
-        ],
+        ),
     )
-    _insert(
+    _write(
         MrpItemResult,
-        [
-            MrpItemResult(
-                organization_id=org_id,
-                created_by_id=user_id,
-                created_at=now,
-                updated_at=now,
-                run_id=run.pk,
-                item_id=row.item_id,
-                low_level_code=row.low_level_code,
-                on_hand=row.on_hand,
-                safety_stock=row.safety_stock,
-                gross_requirements=row.gross,
-                scheduled_receipts=row.receipts,
-                planned_quantity=row.planned,
-                periods=row.periods,
+        (
+            "organization",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "run",
+            "item",
+            "low_level_code",
+            "on_hand",
+            "safety_stock",
+            "gross_requirements",
+            "scheduled_receipts",
+            "planned_quantity",
+            "periods",
+        ),
+        (
+            (
+                org_id,
+                user_id,
+                now,
+                now,
+                run_id,
+                row.item_id,
+                row.low_level_code,
+                row.on_hand,
+                row.safety_stock,
+                row.gross,
+                row.receipts,
+                row.planned,
+                json.dumps(row.periods, separators=(",", ":")),
             )
             for row in plan.items
-        ],
+        ),
     )
     seconds["save"] = round(time.perf_counter() - tick, 3)
     seconds["total"] = round(time.perf_counter() - started, 3)
@@ -295,7 +369,52 @@ def _save_plan(
     )
 
 
-def _insert(model: Any, rows: list[Any]) -> None:
-    """Bulk insert in batches; PostgreSQL and SQLite 3.35+ hand the new ids back onto the rows."""
-    if rows:
-        model.objects.bulk_create(rows, batch_size=BATCH)  # Django lowers it to SQLite's parameter limit
+def _value(value: Any) -> Any:
+    """A date or time as the database driver wants it (SQLite: text, as Django stores it)."""
+    if value is None or connection.vendor != "sqlite":
+        return value
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value.isoformat()
+
+
+def _planned_order_ids(count: int) -> list[int]:
+    """Ids for `count` new planned orders, safe against concurrent writers.
+
+    PostgreSQL: drawn from the table's identity sequence. SQLite: the caller has written in
+    this transaction already (the run's row), so it holds the database's write lock until
+    commit: no other writer can insert meanwhile, and the ids above the highest are free.
+    """
+    if count == 0:
+        return []
+    table = PlannedOrder._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        highest = cursor.fetchone()[0]
+    return list(range(highest + 1, highest + 1 + count))
+
+
+def _write(model: Any, fields: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert plain tuples in the order of `fields` (model field names) as fast as the database takes them."""
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        statement = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+        chunk: list[tuple[Any, ...]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= BATCH:
+                cursor.executemany(statement, chunk)
+                chunk = []
+        if chunk:
+            cursor.executemany(statement, chunk)
