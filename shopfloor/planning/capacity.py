@@ -46,6 +46,7 @@ from django.db.models import Prefetch
 from shopfloor.production.models import Operation as WorkOrderOperation
 from shopfloor.production.models import WorkOrder
 from shopfloor.resources.models import Machine, MachineDowntime, Routing, ShiftPattern, WorkCenter, WorkingCalendar
+from shopfloor.resources.models import Operation as RoutingOperation
 from shopfloor.resources.selectors import HOURS_QUANTUM, MAX_DAYS, calendar_hours
 
 from .models import MrpRun, PlannedOrder, ScheduledOperation, ScheduleRun
@@ -132,80 +133,108 @@ def _minutes_to_hours(minutes: Decimal) -> Decimal:
     return minutes / Decimal(60)
 
 
-def _released_routings(item_ids: Iterable[int]) -> dict[int, Routing]:
-    routings = Routing.objects.filter(item_id__in=set(item_ids), status="released").prefetch_related(
-        Prefetch("operations__eligible_machines"), "operations__work_center__calendar"
+def _eligible(through: Any, **where: Any) -> dict[int, list[int]]:
+    """operation id -> eligible machine ids, read from the m2m table in one query (a prefetch
+    would build one queryset per operation)."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for operation_id, machine_id in through.objects.filter(**where).values_list("operation_id", "machine_id"):
+        found[operation_id].append(machine_id)
+    return found
+
+
+def _routing_operations(routing_ids: Iterable[int]) -> dict[int, list[tuple[Any, list[int]]]]:
+    """routing id -> its operations (work center and calendar joined) with their eligible machines."""
+    routing_ids = set(routing_ids)
+    if not routing_ids:
+        return {}
+    operations = list(
+        RoutingOperation.objects.filter(routing_id__in=routing_ids)
+        .select_related("work_center__calendar")
+        .order_by("routing_id", "sequence")
     )
-    return {routing.item_id: routing for routing in routings}
+    eligible = _eligible(RoutingOperation.eligible_machines.through, operation__routing_id__in=routing_ids)
+    found: dict[int, list[tuple[Any, list[int]]]] = defaultdict(list)
+    for op in operations:
+        found[op.routing_id].append((op, eligible.get(op.pk, [])))
+    return found
 
 
-def _routing_loads(routing: Routing, quantity: Decimal, start: dt.date, due: dt.date) -> list[_Load]:
+def _routing_loads(
+    operations: list[tuple[Any, list[int]]], quantity: Decimal, start: dt.date, due: dt.date
+) -> list[_Load]:
     return [
         _Load(
             work_center=op.work_center,
-            machine_ids=[m.pk for m in op.eligible_machines.all()],
+            machine_ids=machines,
             hours=_minutes_to_hours(op.setup_time_minutes + op.run_time_per_unit_minutes * quantity),
             start=start,
             due=due,
         )
-        for op in routing.operations.all()
+        for op, machines in operations
     ]
 
 
 def _rough_cut_loads(plant: Any, date_from: dt.date, date_to: dt.date) -> list[_Load]:
     loads: list[_Load] = []
-    orders = list(
-        WorkOrder.objects.filter(plant=plant, status__in=OPEN_WORK_ORDER_STATES, due_date__gte=date_from)
-        .select_related("routing")
-        .prefetch_related(
-            Prefetch(
-                "operations",
-                queryset=WorkOrderOperation.objects.exclude(status=WorkOrderOperation.Status.COMPLETED)
-                .select_related("work_center__calendar")
-                .prefetch_related("eligible_machines"),
-            ),
-            Prefetch("routing__operations__eligible_machines"),
-            "routing__operations__work_center__calendar",
-        )
+    orders = {
+        wo.pk: wo
+        for wo in WorkOrder.objects.filter(plant=plant, status__in=OPEN_WORK_ORDER_STATES, due_date__gte=date_from)
+        .exclude(planned_start__gt=date_to)
+        .exclude(planned_start__isnull=True, due_date__gt=date_to)
+        .only("id", "item_id", "routing_id", "quantity", "due_date", "planned_start")
+    }
+    cards = (
+        WorkOrderOperation.objects.filter(work_order_id__in=orders)
+        .exclude(status=WorkOrderOperation.Status.COMPLETED)
+        .select_related("work_center__calendar")
     )
-    with_operations = set(
-        WorkOrderOperation.objects.filter(work_order__in=[wo.pk for wo in orders])
-        .values_list("work_order_id", flat=True)
-        .distinct()
+    eligible = _eligible(WorkOrderOperation.eligible_machines.through, operation__in=cards)
+    with_cards = set(
+        WorkOrderOperation.objects.filter(work_order_id__in=orders).values_list("work_order_id", flat=True).distinct()
     )
-    fallback = _released_routings(wo.item_id for wo in orders if wo.pk not in with_operations and wo.routing is None)
-    for wo in orders:
+    for op in cards:
+        wo = orders[op.work_order_id]
+        if op.status == WorkOrderOperation.Status.PENDING:
+            minutes = op.setup_time_minutes + op.run_time_per_unit_minutes * wo.quantity
+        else:
+            left = max(wo.quantity - op.good_quantity - op.scrap_quantity, ZERO)
+            minutes = op.run_time_per_unit_minutes * left
+        machines = [op.machine_id] if op.machine_id else eligible.get(op.pk, [])
         start = wo.planned_start or wo.due_date
-        if start > date_to:
-            continue
-        if wo.pk in with_operations:
-            for op in wo.operations.all():
-                if op.status == WorkOrderOperation.Status.PENDING:
-                    minutes = op.setup_time_minutes + op.run_time_per_unit_minutes * wo.quantity
-                else:
-                    left = max(wo.quantity - op.good_quantity - op.scrap_quantity, ZERO)
-                    minutes = op.run_time_per_unit_minutes * left
-                machines = [op.machine_id] if op.machine_id else [m.pk for m in op.eligible_machines.all()]
-                loads.append(_Load(op.work_center, machines, _minutes_to_hours(minutes), start, wo.due_date))
-            continue
-        routing = wo.routing or fallback.get(wo.item_id)
-        if routing is not None:
-            loads.extend(_routing_loads(routing, wo.quantity, start, wo.due_date))
+        loads.append(_Load(op.work_center, machines, _minutes_to_hours(minutes), start, wo.due_date))
+    # Orders not released yet have no job cards: their routing (or the item's released one) stands in.
+    pending = [wo for wo in orders.values() if wo.pk not in with_cards]
     run = MrpRun.objects.filter(plant=plant, status=MrpRun.Status.DONE).order_by("-id").first()
-    if run is not None:
-        planned = list(
+    planned = (
+        list(
             PlannedOrder.objects.filter(
                 run=run,
                 kind=PlannedOrder.Kind.MAKE,
                 status=PlannedOrder.Status.PLANNED,
                 due_date__gte=date_from,
                 start_date__lte=date_to,
-            )
+            ).only("id", "item_id", "quantity", "start_date", "due_date")
         )
-        routings = _released_routings(po.item_id for po in planned)
-        for po in planned:
-            if po.item_id in routings:
-                loads.extend(_routing_loads(routings[po.item_id], po.quantity, po.start_date, po.due_date))
+        if run is not None
+        else []
+    )
+    released = dict(
+        Routing.objects.filter(
+            item_id__in={wo.item_id for wo in pending if wo.routing_id is None} | {po.item_id for po in planned},
+            status="released",
+        ).values_list("item_id", "id")
+    )
+    routings = _routing_operations({wo.routing_id for wo in pending if wo.routing_id} | set(released.values()))
+    for wo in pending:
+        routing_id = wo.routing_id or released.get(wo.item_id)
+        if routing_id in routings:
+            loads.extend(
+                _routing_loads(routings[routing_id], wo.quantity, wo.planned_start or wo.due_date, wo.due_date)
+            )
+    for po in planned:
+        routing_id = released.get(po.item_id)
+        if routing_id in routings:
+            loads.extend(_routing_loads(routings[routing_id], po.quantity, po.start_date, po.due_date))
     return loads
 
 
@@ -315,12 +344,11 @@ def capacity_load(
         hi = max([date_to, *(load.due for load in loads)])
         calendars = _Calendars(lo, hi)
         wc_ids = {wc.pk for wc in work_centers}
+        by_center = {wc.pk: [m.pk for m in wc.machines.all()] for wc in work_centers}
         for load in loads:
             if load.work_center.pk not in wc_ids:
                 continue
-            targets = [m for m in load.machine_ids if m in machines] or [
-                m.pk for m in machines.values() if m.work_center.pk == load.work_center.pk
-            ]
+            targets = [m for m in load.machine_ids if m in machines] or by_center.get(load.work_center.pk, [])
             for day, hours in _spread(load, calendars).items():
                 if not date_from <= day <= date_to:
                     continue
