@@ -13,9 +13,10 @@ components, 6,000 bought raw materials); every parent has 6 to 10 released lines
 next levels (some 2 levels down, some phantoms, some in another unit with scrap); 7,000 open
 sales order lines and 3,000 weekly forecasts on the finished products over 26 weeks; stock
 for a quarter of the items; 1,000 open purchase order lines and 300 open work orders; lot
-sizes: a tenth fixed, a tenth min/max/multiple, the rest a period order quantity (a month for
-finished products, two for sub-assemblies, a quarter below), lot-for-lot for 30 % of the
-finished products.
+sizes: a period order quantity (a month for finished products, two for sub-assemblies, a
+quarter below) except lot-for-lot for 30 % and fixed lots for 10 % of the finished products
+and minimum/multiple for 10 % of the raw materials. Fixed or capped lots deep in the tree
+multiply the planned orders (quantities grow level by level) and with them the pegging.
 
     .venv/bin/python bench/mrp.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/mrp.py
@@ -131,9 +132,11 @@ def build() -> dict:
     for level, size in enumerate(LEVEL_SIZES):
         bought = level == len(LEVEL_SIZES) - 1
         for n in range(size):
-            rule = {0: "fixed", 1: "min_max"}.get(n % 10, "period")
-            if level == 0 and n % 10 in (2, 3, 4):
-                rule = "lot_for_lot"
+            rule = "period"
+            if level == 0 and n % 10 in (0, 1, 2, 3):
+                rule = "fixed" if n % 10 == 0 else "lot_for_lot"
+            elif bought and n % 10 == 0:
+                rule = "min_max"
             bar = bought and n % 7 == 0
             items.append(
                 Item(
@@ -148,7 +151,6 @@ def build() -> dict:
                     lot_size_rule=rule,
                     fixed_lot_size=Decimal(200 + 50 * (n % 5)) if rule == "fixed" else None,
                     minimum_lot_size=Decimal(100) if rule == "min_max" else None,
-                    maximum_lot_size=Decimal(2000) if rule == "min_max" else None,
                     lot_multiple=Decimal(25) if rule == "min_max" else None,
                     period_days=period_of_level[level] if rule == "period" else None,
                     safety_stock=Decimal(10) if n % 13 == 0 else Decimal(0),
@@ -192,7 +194,7 @@ def build() -> dict:
                         version_id=version_of[parent.pk],
                         position=10 * position,
                         component=component,
-                        quantity=Decimal(250) if bar else Decimal(1 + rng.randrange(3)),
+                        quantity=Decimal(250) if bar else Decimal(2 if rng.random() < 0.2 else 1),
                         unit=mm if bar else ea,
                         scrap_factor=Decimal("0.02") if position == 1 else Decimal(0),
                         is_phantom=level == 1 and position == per_parent and component.pk in phantoms,
