@@ -113,6 +113,7 @@ class NcrSerializer(TenantModelSerializer):
             "receipt_line",
             "work_order",
             "operation",
+            "work_order_held",
             "origin_type",
             "origin_id",
             "containment",

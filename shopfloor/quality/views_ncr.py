@@ -101,6 +101,7 @@ class NcrDetailView(ObjectDetailView):
         ("supplier", "Supplier"),
         ("customer", "Customer"),
         ("work_order", "Work order"),
+        ("work_order_held", "Work order held until dispositioned"),
         ("closed_at", "Closed"),
     ]
     list_url_name = "quality:ncr-list"

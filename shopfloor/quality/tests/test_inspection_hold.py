@@ -66,6 +66,21 @@ def test_a_failed_in_process_inspection_holds_the_order_with_an_ncr_on_the_good_
         production_services.start_operation(actor=admin_user, operation=second)
 
 
+def test_the_hold_shows_on_the_ncr_api_and_page(api, org, admin_user, inspector, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    from shopfloor.core import tenancy
+
+    with tenancy.use(org, admin_user):
+        wo, _, done = _failed_in_process(admin_user, inspector, django_capture_on_commit_callbacks)
+    ncr = Ncr.objects.unscoped().get(number=done.ncr_number)
+    body = api.get(f"/api/v1/quality/ncrs/{ncr.pk}/").json()
+    assert (body["work_order_held"], body["work_order"], body["operation"]) == (True, wo.pk, ncr.operation_id)
+    client = Client()
+    client.force_login(admin_user)
+    assert "Work order held until dispositioned" in client.get(f"/quality/ncrs/{ncr.pk}/").content.decode()
+
+
 def test_the_order_resumes_when_the_ncr_is_fully_dispositioned(
     tenant, admin_user, inspector, django_capture_on_commit_callbacks
 ):
