@@ -10,6 +10,7 @@ never posts twice); with htmx only the terminal panel is swapped. Every write is
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -131,6 +132,10 @@ def _issue_step(request: HttpRequest, work_order: WorkOrder) -> dict[str, Any]:
 def _order_context(request: HttpRequest, work_order: WorkOrder) -> dict[str, Any]:
     ops = selectors.operation_lines(work_order)
     materials = selectors.material_lines(work_order)
+    # progress() takes these from the row when annotated (work_orders() of production does);
+    # the job cards are loaded already, so it need not read them again.
+    work_order.operations_total = len(ops)
+    work_order.processed_quantity = sum((o.good_quantity + o.scrap_quantity for o in ops), Decimal(0))
     return {
         "work_order": work_order,
         "operations": ops,
