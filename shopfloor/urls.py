@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/auth/jwt/", JwtObtainView.as_view(), name="jwt-obtain"),
     path("api/v1/auth/jwt/refresh/", JwtRefreshView.as_view(), name="jwt-refresh"),
     path("api/v1/quality/", include("shopfloor.quality.api_urls")),
+    path("api/v1/planning/", include("shopfloor.planning.api_capacity")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
