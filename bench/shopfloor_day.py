@@ -176,17 +176,21 @@ def start_server(port: int) -> subprocess.Popen:
         env=env,
     )
     deadline = time.monotonic() + 300  # workers boot slowly on a loaded machine
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/login/", timeout=60).status_code == 200:
-                return server
-        except requests.RequestException:  # not listening yet, or a worker still booting
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer within 300 s")
+    try:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {server.returncode}")
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/login/", timeout=60).status_code == 200:
+                    return server
+            except requests.RequestException:  # not listening yet, or a worker still booting
+                pass
+            time.sleep(0.2)
+        raise SystemExit("gunicorn did not answer within 300 s")
+    except BaseException:  # never leave a server behind (interrupted, or it never answered)
+        server.terminate()
+        server.wait(timeout=30)
+        raise
 
 
 def log_in(base: str, username: str):
