@@ -17,7 +17,7 @@ What counts:
   date, else the plan date;
 - work orders: open production orders (draft to on hold) bring quantity less received on
   their due date; every open order (repairs too) asks for its components' required less
-  issued quantity at its planned start (else its release date, else its due date). A work
+  issued less reserved (the reserved part is covered by its stock) quantity at its planned start (else its release date, else its due date). A work
   order not released yet has no component rows: its item's released BOM stands for them.
 """
 
@@ -36,10 +36,11 @@ from shopfloor.catalog import selectors as catalog_selectors
 from shopfloor.catalog import services as catalog_services
 from shopfloor.catalog.models import BomVersion, Item, Unit
 from shopfloor.core.models import Plant
-from shopfloor.inventory.models import Location, StockBalance
+from shopfloor.inventory.models import Location, Reservation, StockBalance
 from shopfloor.inventory.selectors import UNAVAILABLE_TYPES
 from shopfloor.planning.models import Forecast
 from shopfloor.production.models import WorkOrder, WorkOrderMaterial
+from shopfloor.production.selectors import MATERIAL_SOURCE
 from shopfloor.purchasing.models import PurchaseOrderLine
 from shopfloor.resources.models import CalendarException, Routing, ShiftPattern, WorkingCalendar
 from shopfloor.sales.models import SalesOrderLine
@@ -193,18 +194,31 @@ def _work_order_supply_and_demand(
             .values_list("id", "work_order_id", "component_id", "required_quantity", "issued_quantity")
             .order_by("id")
         )
-        for _pk, wo_id, component_id, required, issued in materials:
+        reserved = _material_reservations()
+        for pk, wo_id, component_id, required, issued in materials:
             with_materials.add(wo_id)
-            if required - issued > 0:
-                demands.append(
-                    engine.Demand(component_id, when[wo_id], required - issued, engine.WORK_ORDER, ref=wo_id)
-                )
+            # The part already reserved for the line is covered by that stock (not available
+            # to anyone else), as for sales order lines.
+            need = required - issued - reserved.get(str(pk), ZERO)
+            if need > 0:
+                demands.append(engine.Demand(component_id, when[wo_id], need, engine.WORK_ORDER, ref=wo_id))
     unexploded = {
         pk: (open_quantity, when[pk], item_id)
         for pk, (item_id, open_quantity) in by_id.items()
         if pk not in with_materials and open_quantity > 0
     }
     return receipts, demands, unexploded
+
+
+def _material_reservations() -> dict[str, Decimal]:
+    """Open reservations of work order material lines, per line id (as the ledger stores it)."""
+    rows = (
+        Reservation.objects.filter(source_object_type=MATERIAL_SOURCE, status="open")
+        .values("source_object_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("source_object_id", "total")
+    )
+    return {line_id: Decimal(total) for line_id, total in rows}
 
 
 def _calendar(plant: Plant, plan_date: date, horizon_end: date) -> engine.Calendar:

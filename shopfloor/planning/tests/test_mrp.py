@@ -335,6 +335,29 @@ def test_work_order_components_still_to_issue_are_demand(plant, ea):
     assert [e.work_order for e in exceptions_of(result, top, "cancel")] == [wo]
 
 
+def test_stock_reserved_for_a_work_order_covers_its_material(plant, ea, store):
+    from shopfloor.inventory.models import Reservation
+
+    top, part = item("RTOP", ea), item("RPART", ea, make=False)
+    wo = WorkOrder.objects.create(
+        plant=plant, item=top, quantity=D(10), unit=ea, due_date=day(20), planned_start=day(11), status="released"
+    )
+    line = WorkOrderMaterial.objects.create(
+        work_order=wo, component=part, quantity_per=D(2), required_quantity=D(20), issued_quantity=D(0)
+    )
+    stock(store, part, 12, reserved=12)
+    Reservation.objects.create(
+        item=part,
+        location=store,
+        quantity=D(12),
+        source_object_type="production.workordermaterial",
+        source_object_id=str(line.pk),
+    )
+    result = run(plant)
+    # 20 required, 12 reserved for it (and not available to others): 8 to buy.
+    assert orders_of(result, part) == [("buy", D(8), day(11), day(11))]
+
+
 # --- Scheduled receipts and their messages --------------------------------------------------------
 
 
