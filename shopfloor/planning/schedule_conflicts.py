@@ -23,7 +23,9 @@ from django.db.models import F
 
 from shopfloor.core.quantities import plain
 from shopfloor.inventory import selectors as inventory_selectors
+from shopfloor.inventory.models import Reservation
 from shopfloor.production.models import WorkOrder, WorkOrderMaterial
+from shopfloor.production.selectors import MATERIAL_SOURCE
 from shopfloor.purchasing import selectors as purchasing_selectors
 
 from .scheduling import PlantProblem, first_open_start
@@ -169,11 +171,18 @@ def material_conflicts(built: PlantProblem, solution: Solution, plant: Any) -> l
             when = first_start.get(line.work_order_id)
         if when is not None:
             demands[line.component_id].append((when, line))
+    # Stock reserved for these very lines (work orders reserve at release) is theirs: count it
+    # back in, or an order would be short of the material set aside for it.
+    held: dict[int, Decimal] = defaultdict(Decimal)
+    for item_id, quantity in Reservation.objects.filter(
+        source_object_type=MATERIAL_SOURCE, source_object_id__in=[str(line.pk) for line in lines], status="open"
+    ).values_list("item_id", "quantity"):
+        held[item_id] += quantity
     conflicts: list[Conflict] = []
     for lines_of_item in demands.values():
         lines_of_item.sort(key=lambda pair: (pair[0], pair[1].pk))
         component = lines_of_item[0][1].component
-        on_hand = inventory_selectors.total_available(item=component)
+        on_hand = inventory_selectors.total_available(item=component) + held[component.pk]
         supply = _supply(component, plant)
         cumulative_need = Decimal(0)
         for when, line in lines_of_item:

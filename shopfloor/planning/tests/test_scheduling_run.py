@@ -247,3 +247,17 @@ def test_a_second_run_is_warm_started_from_the_first(tenant, admin_user, django_
 
     assert second.status == ScheduleRun.Status.DONE, second.error
     assert second.stats["hinted"] >= 1
+
+
+def test_material_reserved_for_the_order_is_not_a_shortage(tenant, admin_user, django_capture_on_commit_callbacks):
+    wo = released_order(stock=10, quantity=5, due_in_days=10)  # needs 5 x 2 = 10, reserved at release
+    calendar = wo.operations.first().work_center.calendar
+    for day in range(7):
+        ShiftPatternFactory(
+            calendar=calendar, weekday=day, start_time=dt.time(6), end_time=dt.time(22), break_minutes=0
+        )
+
+    run = _run(admin_user, wo.plant, django_capture_on_commit_callbacks)
+
+    assert run.status == ScheduleRun.Status.DONE, run.error
+    assert not ScheduleConflict.objects.filter(run=run, kind="material").exists()
