@@ -323,6 +323,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StockMoveKindEnum": "shopfloor.inventory.models.StockMove.Kind",
         "DispositionKindEnum": "shopfloor.quality.models.ncr.Disposition.Kind",
+        "PlanningRunStatusEnum": "shopfloor.planning.models.base.PlanningRun.Status",
     },
     # Tags and operation ids from the app ("core_plants_list"), not the version prefix.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
