@@ -819,6 +819,95 @@ def complete_operation(
     return op
 
 
+@transaction.atomic
+def scrap_good_quantity(*, actor: Any, operation: Operation, quantity: Any, reason: str, note: str = "") -> Operation:
+    """Book part of a completed operation's good output as its scrap (an NCR scrapping work in progress).
+
+    The units were processed at this operation, so good + scrap (what the operation processed,
+    what backflush consumed for) stays the same: only the split moves. Later operations receive
+    the good quantity (`received_quantity`), so they can then complete only what is left. If a
+    later operation has already processed more than would be left, or the order has received
+    more output than the last operation would have passed, the units have moved on and are
+    scrapped there (409). Refuses more than the good quantity (400). The operation keeps its
+    scrap reason if it had scrap already; the reason given here goes to the audit and event.
+    """
+    op = (
+        Operation.objects.select_for_update(of=("self",))
+        .select_related("work_order", "work_order__plant")
+        .get(pk=operation.pk)
+    )
+    wo = WorkOrder.objects.select_for_update(of=("self",)).select_related("plant").get(pk=op.work_order_id)
+    access.require(actor, "production.change_operation", plant=wo.plant)
+    q = _quantity(quantity)
+    if reason not in Operation.ScrapReason.values:
+        raise ValidationError({"scrap_reason": [f"Choose one of: {', '.join(Operation.ScrapReason.values)}."]})
+    if wo.status in ("completed", "cancelled"):
+        raise Conflict(f"{wo.number} is {wo.status}: its operations can no longer change.")
+    if op.status != Operation.Status.COMPLETED:
+        raise Conflict(
+            f"Operation {op.sequence} is {op.get_status_display().lower()}; only a completed one has output."
+        )
+    if q > op.good_quantity:
+        raise ValidationError(
+            {
+                "quantity": [
+                    f"Operation {op.sequence} passed {fmt(op.good_quantity)} good; it cannot scrap {fmt(q)} of them."
+                ]
+            }
+        )
+    left = op.good_quantity - q
+    later = list(
+        Operation.objects.select_for_update(of=("self",))
+        .filter(work_order=wo, sequence__gt=op.sequence)
+        .order_by("sequence")
+    )
+    if later:
+        following = later[0]
+        processed = following.good_quantity + following.scrap_quantity
+        if processed > left:
+            raise Conflict(
+                f"Operation {following.sequence} has already processed {fmt(processed)}; scrapping {fmt(q)} here "
+                f"would leave only {fmt(left)} passed to it. Scrap them at operation {following.sequence}.",
+                code="passed_on",
+            )
+    elif wo.received_quantity > left:
+        raise Conflict(
+            f"{wo.number} has received {fmt(wo.received_quantity)} into stock; scrapping {fmt(q)} would leave only "
+            f"{fmt(left)} passed. Scrap them from stock.",
+            code="passed_on",
+        )
+    before = {"good_quantity": fmt(op.good_quantity), "scrap_quantity": fmt(op.scrap_quantity)}
+    old_reason = op.scrap_reason
+    op.good_quantity = left
+    op.scrap_quantity = op.scrap_quantity + q
+    op.scrap_reason = old_reason or reason
+    op.save(update_fields=["good_quantity", "scrap_quantity", "scrap_reason", "updated_at"])
+    audit.record(
+        actor,
+        op,
+        action="action",
+        reason=(f"scrap {fmt(q)} ({reason}): {note}" if note else f"scrap {fmt(q)} ({reason})")[:250],
+        changes={
+            "good_quantity": [before["good_quantity"], fmt(op.good_quantity)],
+            "scrap_quantity": [before["scrap_quantity"], fmt(op.scrap_quantity)],
+            **({"scrap_reason": [old_reason, op.scrap_reason]} if old_reason != op.scrap_reason else {}),
+        },
+    )
+    events.emit(
+        "production.operation.scrapped",
+        {
+            "id": op.pk,
+            "work_order": wo.pk,
+            "sequence": op.sequence,
+            "quantity": fmt(q),
+            "reason": reason,
+            "good": fmt(op.good_quantity),
+            "scrap": fmt(op.scrap_quantity),
+        },
+    )
+    return op
+
+
 def _backflush(actor: Any, op: Operation, processed: Decimal) -> None:
     """Issue the lines flagged backflush that this operation consumes, FEFO from their location."""
     wo = op.work_order

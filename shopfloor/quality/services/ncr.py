@@ -1,7 +1,8 @@
 """NCR and CAPA services: open, edit, investigate, disposition (acting on stock), close; actions.
 
-Every disposition moves real stock or opens a real work order in the same transaction as the
-disposition row, so the NCR and the ledger never disagree. A closed (or cancelled) NCR is
+Every disposition moves real stock, books work in progress as an operation's scrap, or opens a
+real work order in the same transaction as the disposition row, so the NCR and the ledger never
+disagree. A closed (or cancelled) NCR is
 frozen: any further edit is a conflict.
 """
 
@@ -24,6 +25,7 @@ from shopfloor.core.quantities import plain as _n
 from shopfloor.inventory import services as inventory
 from shopfloor.inventory.models import Location, Lot, SerialNumber
 from shopfloor.production import services as production
+from shopfloor.production.models import Operation
 from shopfloor.workflows import services as workflow_services
 from shopfloor.workflows.services import SignatureInput
 
@@ -250,13 +252,43 @@ def disposed_quantity(ncr: Ncr) -> Decimal:
     return ncr.dispositions.aggregate(total=Sum("quantity"))["total"] or Decimal(0)
 
 
+def _scrap_at_operation(
+    actor: Any,
+    ncr: Ncr,
+    quantity: Decimal,
+    lot: Lot | None,
+    serial: SerialNumber | None,
+    data: dict[str, Any],
+    note: str,
+) -> None:
+    """Scrap work in progress: the quantity comes off the operation's good output and becomes its scrap.
+
+    No stock moves (nothing was received into stock yet). The next operations receive only what
+    this one passed, so they can then complete at most the good quantity left; if the next
+    operation (or, after the last one, the order's receipt) already took more than would be
+    left, production refuses (409) and the units are scrapped where they are now. Runs in the
+    disposition's transaction: a refusal leaves no disposition behind.
+    """
+    if lot is not None or serial is not None:
+        raise ValidationError({"lot": ["Work in progress at an operation has no lot or serial yet; leave them out."]})
+    production.scrap_good_quantity(
+        actor=actor,
+        operation=ncr.operation,
+        quantity=quantity,
+        reason=data.get("scrap_reason") or Operation.ScrapReason.OTHER,
+        note=note,
+    )
+
+
 @transaction.atomic
 def add_disposition(*, actor: Any, ncr: Ncr, data: dict[str, Any]) -> Disposition:
     """Decide what happens to (part of) the affected material, and do it.
 
     use_as_is: recorded; needs a concession approval by someone else before the NCR closes.
     rework / repair: opens a work order (kind repair for repair) for the quantity.
-    scrap: moves the quantity (lot/serial) from the NCR's location to scrap.
+    scrap: moves the quantity (lot/serial) from the NCR's location to scrap; on an NCR with no
+    location that names an operation (a failed in-process inspection: the material is work in
+    progress, not stock), books it as the operation's scrap instead (see `_scrap_at_operation`).
     return_to_supplier: moves it from the NCR's location to the supplier (virtual location).
     """
     ncr = _locked(ncr)
@@ -288,7 +320,9 @@ def add_disposition(*, actor: Any, ncr: Ncr, data: dict[str, Any]) -> Dispositio
         note=data.get("note", "") or "",
     )
     source_note = f"{ncr.number}: {disposition.get_kind_display()}"
-    if kind in (Disposition.Kind.SCRAP, Disposition.Kind.RETURN_TO_SUPPLIER):
+    if kind == Disposition.Kind.SCRAP and ncr.location is None and ncr.operation_id is not None:
+        _scrap_at_operation(actor, ncr, quantity, lot, serial, data, source_note)
+    elif kind in (Disposition.Kind.SCRAP, Disposition.Kind.RETURN_TO_SUPPLIER):
         if ncr.location is None:
             raise ValidationError({"location": [f"Say where the material of {ncr.number} is held first."]})
         if kind == Disposition.Kind.SCRAP:

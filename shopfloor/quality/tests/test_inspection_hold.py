@@ -3,9 +3,11 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from shopfloor.core.errors import Conflict
 from shopfloor.core.tests.factories import member
+from shopfloor.inventory.models import StockMove
 from shopfloor.production import services as production_services
 from shopfloor.production.tests.factories import released_order
 from shopfloor.quality.models import Inspection, InspectionPlan, Ncr
@@ -22,7 +24,7 @@ def inspector(org):
     return member(org, ["*.view_*", "quality.*"], username="quinn")
 
 
-def _failed_in_process(admin_user, inspector, capture):
+def _failed_in_process(admin_user, inspector, capture, second_done=None):
     wo = released_order(quantity=4, operations=2)
     first, second = wo.operations.order_by("sequence")
     plan = services.create_plan(
@@ -37,6 +39,9 @@ def _failed_in_process(admin_user, inspector, capture):
     with capture(execute=True):
         production_services.complete_operation(actor=admin_user, operation=first, good_quantity=4)
     inspection = Inspection.objects.get(work_order=wo)
+    if second_done is not None:  # the next operation ran before the inspection was recorded
+        production_services.start_operation(actor=admin_user, operation=second)
+        production_services.complete_operation(actor=admin_user, operation=second, good_quantity=second_done)
     ch = plan.characteristics.get()
     services.record_measurements(
         actor=inspector,
@@ -111,3 +116,87 @@ def test_a_cancelled_ncr_releases_the_hold(tenant, admin_user, inspector, django
     ncr_services.transition_ncr(actor=admin_user, ncr=ncr, to_state="cancelled", comment="Gauge was wrong")
     wo.refresh_from_db()
     assert wo.status == "in_progress"
+
+
+def _to_disposition(inspector, ncr):
+    ncr_services.transition_ncr(actor=inspector, ncr=ncr, to_state="investigating")
+    ncr_services.update_ncr(
+        actor=inspector, ncr=ncr, data={"cause_category": "method", "why_1": "Burr left at deburring"}
+    )
+    ncr_services.transition_ncr(actor=inspector, ncr=ncr, to_state="disposition")
+
+
+def test_scrapping_in_process_material_books_it_as_the_operations_scrap(
+    tenant, admin_user, inspector, django_capture_on_commit_callbacks
+):
+    """Issue 6 point 4: scrap on an NCR without a stock location (work in progress) comes off the
+    operation's good quantity; the next operation can then complete only what is left."""
+    wo, second, done = _failed_in_process(admin_user, inspector, django_capture_on_commit_callbacks)
+    ncr = Ncr.objects.get(number=done.ncr_number)
+    first = ncr.operation
+    assert ncr.location is None
+    _to_disposition(inspector, ncr)
+    moves = StockMove.objects.count()
+    with pytest.raises(PermissionDenied):  # booking scrap on a job card is a production right
+        ncr_services.add_disposition(actor=inspector, ncr=ncr, data={"kind": "scrap", "quantity": "1"})
+    assert ncr.dispositions.count() == 0
+    scrap = ncr_services.add_disposition(
+        actor=admin_user, ncr=ncr, data={"kind": "scrap", "quantity": "1", "scrap_reason": "dimensions"}
+    )
+    first.refresh_from_db()
+    assert (first.good_quantity, first.scrap_quantity, first.scrap_reason) == (Decimal(3), Decimal(1), "dimensions")
+    assert (scrap.kind, scrap.quantity, scrap.stock_move) == ("scrap", Decimal(1), None)
+    assert StockMove.objects.count() == moves  # work in progress: no stock moved
+    assert ncr_services.disposed_quantity(ncr) == Decimal(1)
+    assert production_services.received_quantity(second) == Decimal(3)
+    wo.refresh_from_db()
+    assert wo.status == "on_hold"  # 3 of 4 still undecided
+    use = ncr_services.add_disposition(actor=inspector, ncr=ncr, data={"kind": "use_as_is", "quantity": "3"})
+    ncr_services.approve_concession(actor=admin_user, disposition=use)
+    wo.refresh_from_db()
+    assert wo.status == "in_progress"
+    production_services.start_operation(actor=admin_user, operation=second)
+    with pytest.raises(ValidationError) as exc:
+        production_services.complete_operation(actor=admin_user, operation=second, good_quantity=4)
+    assert "received 3" in exc.value.message_dict["good_quantity"][0]
+    production_services.complete_operation(actor=admin_user, operation=second, good_quantity=3)
+
+
+def test_the_whole_in_process_quantity_can_be_scrapped_with_the_default_reason(
+    tenant, admin_user, inspector, django_capture_on_commit_callbacks
+):
+    wo, second, done = _failed_in_process(admin_user, inspector, django_capture_on_commit_callbacks)
+    ncr = Ncr.objects.get(number=done.ncr_number)
+    _to_disposition(inspector, ncr)
+    ncr_services.add_disposition(actor=admin_user, ncr=ncr, data={"kind": "scrap", "quantity": "4"})
+    first = ncr.operation
+    first.refresh_from_db()
+    wo.refresh_from_db()
+    ncr.refresh_from_db()
+    assert (first.good_quantity, first.scrap_quantity, first.scrap_reason) == (Decimal(0), Decimal(4), "other")
+    assert (wo.status, ncr.work_order_held) == ("in_progress", False)
+    assert production_services.received_quantity(second) == Decimal(0)
+
+
+def test_scrap_of_units_the_next_operation_already_processed_is_a_409_and_changes_nothing(
+    api, org, admin_user, inspector, django_capture_on_commit_callbacks
+):
+    from shopfloor.core import tenancy
+
+    with tenancy.use(org, admin_user):
+        wo, second, done = _failed_in_process(admin_user, inspector, django_capture_on_commit_callbacks, second_done=4)
+        ncr = Ncr.objects.get(number=done.ncr_number)
+        _to_disposition(inspector, ncr)
+        with pytest.raises(Conflict):
+            ncr_services.add_disposition(actor=admin_user, ncr=ncr, data={"kind": "scrap", "quantity": "1"})
+    refused = api.post(
+        f"/api/v1/quality/ncrs/{ncr.pk}/dispositions/", {"kind": "scrap", "quantity": "1"}, format="json"
+    )
+    assert refused.status_code == 409 and "Operation 20 has already processed 4" in str(refused.json())
+    with tenancy.use(org, admin_user):
+        first = ncr.operation
+        first.refresh_from_db()
+        assert (first.good_quantity, first.scrap_quantity) == (Decimal(4), Decimal(0))
+        assert ncr.dispositions.count() == 0
+        wo.refresh_from_db()
+        assert wo.status == "on_hold"
