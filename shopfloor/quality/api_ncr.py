@@ -26,6 +26,7 @@ from shopfloor.core.api.router import router
 from shopfloor.core.api.serializers import StrictSerializerMixin, TenantModelSerializer
 from shopfloor.core.api.viewsets import TenantAPIMixin, TenantModelViewSet
 from shopfloor.inventory.models import Lot, SerialNumber
+from shopfloor.production.models import Operation as JobCard
 from shopfloor.workflows.api import (
     OptionSerializer,
     SignatureInputSerializer,
@@ -139,6 +140,11 @@ class DispositionInput(StrictSerializerMixin, serializers.Serializer):
     serial = serializers.PrimaryKeyRelatedField(queryset=SerialNumber.objects.all(), required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     due_date = serializers.DateField(required=False, help_text="Rework/repair: the work order's due date.")
+    scrap_reason = serializers.ChoiceField(
+        choices=JobCard.ScrapReason.choices,
+        required=False,
+        help_text="Scrap of work in progress (an in-process NCR): the reason booked on the operation.",
+    )
 
 
 class ConcessionInput(StrictSerializerMixin, serializers.Serializer):

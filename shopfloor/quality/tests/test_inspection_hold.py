@@ -200,3 +200,30 @@ def test_scrap_of_units_the_next_operation_already_processed_is_a_409_and_change
         assert ncr.dispositions.count() == 0
         wo.refresh_from_db()
         assert wo.status == "on_hold"
+
+
+def test_the_api_books_in_process_scrap_with_the_reason_given(
+    api, org, admin_user, inspector, django_capture_on_commit_callbacks
+):
+    from shopfloor.core import tenancy
+
+    with tenancy.use(org, admin_user):
+        wo, second, done = _failed_in_process(admin_user, inspector, django_capture_on_commit_callbacks)
+        ncr = Ncr.objects.get(number=done.ncr_number)
+        _to_disposition(inspector, ncr)
+    bad = api.post(
+        f"/api/v1/quality/ncrs/{ncr.pk}/dispositions/",
+        {"kind": "scrap", "quantity": "2", "scrap_reason": "wobbly"},
+        format="json",
+    )
+    assert bad.status_code == 400 and "scrap_reason" in bad.json()["errors"]
+    made = api.post(
+        f"/api/v1/quality/ncrs/{ncr.pk}/dispositions/",
+        {"kind": "scrap", "quantity": "2", "scrap_reason": "dimensions"},
+        format="json",
+    )
+    assert made.status_code == 201, made.content
+    with tenancy.use(org, admin_user):
+        first = ncr.operation
+        first.refresh_from_db()
+        assert (first.good_quantity, first.scrap_quantity, first.scrap_reason) == (Decimal(2), Decimal(2), "dimensions")
