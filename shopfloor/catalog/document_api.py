@@ -14,9 +14,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 
-from shopfloor.core.api.parsers import StrictJSONParser
+from shopfloor.core.api.parsers import StrictJSONParser, StrictMultiPartParser
 from shopfloor.core.api.router import router
 from shopfloor.core.api.serializers import TenantModelSerializer
 from shopfloor.core.api.viewsets import TenantModelViewSet
@@ -95,7 +94,7 @@ class DocumentRevisionViewSet(WorkflowActionsMixin, TenantModelViewSet):
 
     queryset = DocumentRevision.objects.select_related("document")
     serializer_class = DocumentRevisionSerializer
-    parser_classes = [StrictJSONParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, StrictMultiPartParser]
     search_fields = ["revision", "original_name", "document__number", "document__title"]
     ordering_fields = ["id", "uploaded_at", "revision"]
     filterset_fields = ["document", "status"]

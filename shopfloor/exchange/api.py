@@ -21,10 +21,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from shopfloor.core.api.parsers import StrictJSONParser
+from shopfloor.core.api.parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser
 from shopfloor.core.api.router import router
 from shopfloor.core.api.serializers import TenantModelSerializer
 from shopfloor.core.api.viewsets import TenantCreateListRetrieveViewSet
@@ -126,7 +125,7 @@ def _dataset_columns() -> list[dict[str, Any]]:
 class ImportJobViewSet(TenantCreateListRetrieveViewSet):
     queryset = selectors.import_jobs()
     serializer_class = ImportJobSerializer
-    parser_classes = [MultiPartParser, FormParser, StrictJSONParser]
+    parser_classes = [StrictMultiPartParser, StrictFormParser, StrictJSONParser]
     filterset_fields = ["dataset", "status", "dry_run"]
     ordering_fields = ["id", "created_at"]
 

@@ -406,3 +406,29 @@ def test_a_retried_upload_above_the_general_body_limit_is_written_once(api, docu
     with tenancy.use(org, admin_user):
         assert DocumentRevision.objects.filter(document=document).count() == 1
     assert len(stored_files(media)) == 1
+
+
+def test_nul_in_a_multipart_field_name_or_value_is_a_400_that_can_be_replayed(api, org, document, media):
+    """PostgreSQL cannot store NUL in text or JSON: an error echoing such a field name could not
+    be kept for an Idempotency-Key replay (schemathesis found the 500). Multipart obeys the JSON
+    rule: refused at parsing, nothing stored."""
+    url = reverse("documentrevision-list")
+    named = api.post(
+        url,
+        {"document": document.pk, "revision": "A", "fi\x00le": "x"},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="nul-name-1",
+    )
+    assert named.status_code == 400 and "NUL" in named.json()["detail"]
+    valued = upload(api, document, revision="A\x00")
+    assert valued.status_code == 400 and "NUL" in valued.json()["detail"]
+    again = api.post(
+        url,
+        {"document": document.pk, "revision": "A", "fi\x00le": "x"},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="nul-name-1",
+    )
+    assert again.status_code == 400 and again.json() == named.json()
+    with tenancy.use(org):
+        assert document.revisions.count() == 0
+    assert stored_files(media) == []

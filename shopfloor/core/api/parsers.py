@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import DataAndFiles, FormParser, JSONParser, MultiPartParser
 
 
 class StrictJSONParser(JSONParser):
@@ -26,6 +26,26 @@ class StrictJSONParser(JSONParser):
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"Malformed JSON: {exc}") from None
         _refuse_unstorable_text(data)
+        return data
+
+
+class StrictMultiPartParser(MultiPartParser):
+    """Multipart uploads: the form fields (names and values) and file names obey the same text
+    rule as JSON, so an error that echoes a field name can still be stored and replayed."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> DataAndFiles:
+        parsed = super().parse(stream, media_type, parser_context)
+        _refuse_unstorable_text({key: parsed.data.getlist(key) for key in parsed.data})
+        _refuse_unstorable_text([key for key in parsed.files] + [f.name or "" for f in parsed.files.values()])
+        return parsed
+
+
+class StrictFormParser(FormParser):
+    """URL-encoded forms, under the same text rule as JSON."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        data = super().parse(stream, media_type, parser_context)
+        _refuse_unstorable_text({key: data.getlist(key) for key in data})
         return data
 
 
