@@ -33,6 +33,7 @@ from shopfloor.core.models import Plant
 from shopfloor.planning import mrp_engine as engine
 from shopfloor.planning import selectors_mrp
 from shopfloor.planning.models import MrpException, MrpItemResult, MrpRun, Pegging, PlannedOrder
+from shopfloor.planning.services import runs
 
 logger = logging.getLogger(__name__)
 
@@ -85,16 +86,11 @@ def _create_run(actor: Any, plant: Plant, horizon_days: int, plan_date: date | N
 def _queue(run_id: int) -> None:
     from shopfloor.planning import tasks_mrp
 
-    try:
-        tasks_mrp.run_mrp_task.delay(run_id)
-    except Exception:  # a broker outage leaves the run queued (shown as such), never lost
-        logger.warning("Could not queue MRP run %s; it stays queued.", run_id, exc_info=True)
+    runs.queue(tasks_mrp.run_mrp_task, run_id, "MRP run")
 
 
 def _save_progress(run_id: int, percent: int, message: str) -> None:
-    MrpRun.objects.unscoped().filter(pk=run_id).update(
-        progress=max(0, min(int(percent), 100)), message=message[:200], updated_at=timezone.now()
-    )
+    runs.save_progress(MrpRun, run_id, percent, message)
 
 
 def run_mrp(run_id: int, progress: Progress | None = None) -> MrpRun:

@@ -28,6 +28,7 @@ from shopfloor.core import access, audit, events, tenancy
 from shopfloor.core.models import Plant
 from shopfloor.planning import schedule_conflicts, scheduling, solver
 from shopfloor.planning.models import OperationPin, ScheduleConflict, ScheduledOperation, ScheduleRun
+from shopfloor.planning.services import runs
 from shopfloor.production.models import Operation as JobCard
 from shopfloor.resources.models import Machine
 
@@ -102,16 +103,11 @@ def request_schedule(
 def _queue(run_id: int) -> None:
     from shopfloor.planning import tasks_schedule
 
-    try:
-        tasks_schedule.run_schedule_task.delay(run_id)
-    except Exception:  # a broker outage leaves the run queued (shown as such), never lost
-        logger.warning("Could not queue schedule run %s; it stays queued.", run_id, exc_info=True)
+    runs.queue(tasks_schedule.run_schedule_task, run_id, "schedule run")
 
 
 def _save_progress(run_id: int, percent: int, message: str) -> None:
-    ScheduleRun.objects.unscoped().filter(pk=run_id).update(
-        progress=max(0, min(int(percent), 100)), message=message[:200], updated_at=timezone.now()
-    )
+    runs.save_progress(ScheduleRun, run_id, percent, message)
 
 
 def run_schedule(run_id: int, *, now: datetime | None = None) -> ScheduleRun:
