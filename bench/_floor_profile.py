@@ -5,15 +5,22 @@ then works two orders through the /floor/ pages with one Django test client (no 
 other load on the process), and prints, per action kind, the queries (the POST and the GET of
 the page it redirects to) and this process's CPU milliseconds (median of the orders worked).
 With BENCH_SQL=<action name>, the statements of that action are printed too (to find repeats).
+With BENCH_PROFILE=<action name> (or "all"), that action runs under cProfile (warm-up sample
+excluded, timed by this process's CPU clock) and the top functions by cumulative and by own
+time are printed; the raw stats go to BENCH_PROFILE_OUT (default /tmp/floor_profile.pstats) for pstats or snakeviz.
 
     .venv/bin/python bench/_floor_profile.py
     BENCH_SQL="complete" .venv/bin/python bench/_floor_profile.py
+    BENCH_PROFILE="scan lot label" .venv/bin/python bench/_floor_profile.py
 """
 
 from __future__ import annotations
 
+import cProfile
+import io
 import json
 import os
+import pstats
 import statistics
 import time
 import uuid
@@ -26,6 +33,9 @@ from _throwaway_pg import organization_with_stock_locations, throwaway_database
 from shopfloor_day import QUANTITY, build, operators
 
 SHOW = os.environ.get("BENCH_SQL", "")
+PROFILE = os.environ.get("BENCH_PROFILE", "")
+PROFILE_OUT = os.environ.get("BENCH_PROFILE_OUT", "/tmp/floor_profile.pstats")
+PROFILE_LINES = int(os.environ.get("BENCH_PROFILE_LINES", "45"))
 
 
 def main() -> None:
@@ -47,13 +57,24 @@ def main() -> None:
         queries: dict[str, list[int]] = defaultdict(list)
         cpu: dict[str, list[float]] = defaultdict(list)
         shown: list[str] = []
+        # CPU clock: on a shared machine wall time would charge the waits for PostgreSQL (and for
+        # other processes) to whatever function was running.
+        profiler = cProfile.Profile(time.process_time)
+        profiled = Counter()
 
         def act(name, url, data):
+            # The first sample of each kind warms caches up: neither counted nor profiled.
+            profiling = PROFILE in (name, "all") and bool(cpu[name])
             with CaptureQueriesContext(connection) as captured:
                 began = time.process_time()
+                if profiling:
+                    profiler.enable()
                 response = client.post(url, data)
                 if response.status_code == 302:
                     response = client.get(response["Location"])
+                if profiling:
+                    profiler.disable()
+                    profiled[name] += 1
                 cpu[name].append((time.process_time() - began) * 1000)
             assert response.status_code == 200, (name, response.status_code)
             assert b"message-error" not in response.content, (name, response.content[:3000])
@@ -88,6 +109,13 @@ def main() -> None:
             for name, counts in queries.items()
         }
         print(json.dumps({"benchmark": "floor_profile", "actions": report}, indent=2))
+        if profiled:
+            profiler.dump_stats(PROFILE_OUT)
+            for order in ("cumulative", "tottime"):
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(PROFILE_LINES)
+                print(f"--- cProfile of {dict(profiled)} sorted by {order} (stats in {PROFILE_OUT})")
+                print(out.getvalue())
         if shown:
             for sql, count in Counter(s[:160] for s in shown).most_common():
                 print(f"{count:3d}x {sql}")

@@ -160,51 +160,107 @@ for _spec in ROLE_TEMPLATES.values():
         _spec["permissions"] = _spec["permissions"] + PERSONAL_PERMISSIONS
 
 
-def membership_for(user: Any, organization: Any = None) -> Membership | None:
-    """The user's active membership in the organization (default: the one in context)."""
-    from .models import Membership
+class _Grant:
+    """A user's active membership in one organization, with what its roles grant and the plants
+    it is limited to (empty: every plant)."""
 
+    __slots__ = ("membership", "patterns", "plant_ids", "permissions")
+
+    def __init__(self, membership: Membership) -> None:
+        self.membership = membership
+        self.patterns: list[str] = []
+        self.plant_ids: set[int] = set()
+        self.permissions: frozenset[str] | None = None
+
+
+def _grants(user: Any) -> dict[int, _Grant]:
+    """Every active membership of the user, by organization id, with its organization, its
+    roles' permission patterns and its plants: one query per request (the user object lives one
+    request; `forget` drops it sooner). Every page asks (middleware, menu, views, services), so
+    these were four queries (organization, membership, roles, plants) on every request."""
+    from .models import Membership, Organization
+
+    cached = user.__dict__.get("_sf_grants")
+    if cached is not None:
+        return cached
+    member_fields = [f.attname for f in Membership._meta.concrete_fields]
+    org_fields = [f.attname for f in Organization._meta.concrete_fields]
+    # One row per (role, plant) pair of each membership: a handful for any real user.
+    rows = (
+        Membership.objects.unscoped()
+        .filter(user=user, is_active=True)
+        .order_by("pk")
+        .values_list(
+            *member_fields,
+            *(f"organization__{name}" for name in org_fields),
+            "roles__id",
+            "roles__permissions",
+            "plants__id",
+        )
+    )
+    grants: dict[int, _Grant] = {}
+    org_at = member_fields.index("organization_id")
+    n_member, n_org = len(member_fields), len(org_fields)
+    seen_roles: set[int] = set()
+    for row in rows:
+        grant = grants.get(row[org_at])
+        if grant is None:
+            membership = Membership.from_db(rows.db, member_fields, row[:n_member])
+            membership.organization = Organization.from_db(rows.db, org_fields, row[n_member : n_member + n_org])
+            membership.user = user
+            grant = grants[row[org_at]] = _Grant(membership)
+        role_id, permissions, plant_id = row[n_member + n_org :]
+        if role_id is not None and role_id not in seen_roles:
+            seen_roles.add(role_id)
+            grant.patterns.extend(permissions or [])
+        if plant_id is not None:
+            grant.plant_ids.add(plant_id)
+    user.__dict__["_sf_grants"] = grants
+    return grants
+
+
+def _grant(user: Any, organization: Any = None) -> _Grant | None:
     organization = organization or tenancy.current_organization()
     if organization is None or not getattr(user, "is_authenticated", False):
         return None
-    cache = user.__dict__.setdefault("_sf_memberships", {})
-    if organization.pk not in cache:
-        membership = (
-            Membership.objects.unscoped()
-            .filter(organization=organization, user=user, is_active=True)
-            .prefetch_related("roles", "plants")
-            .first()
-        )
-        cache[organization.pk] = membership
-    return cache[organization.pk]
+    return _grants(user).get(organization.pk)
+
+
+def memberships_of(user: Any) -> list[Membership]:
+    """The user's active memberships, each with its organization loaded (active or not)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [grant.membership for grant in _grants(user).values()]
+
+
+def membership_for(user: Any, organization: Any = None) -> Membership | None:
+    """The user's active membership in the organization (default: the one in context)."""
+    grant = _grant(user, organization)
+    return grant.membership if grant is not None else None
 
 
 def permissions_of(user: Any, organization: Any = None) -> frozenset[str]:
-    membership = membership_for(user, organization)
-    if membership is None:
+    grant = _grant(user, organization)
+    if grant is None:
         return frozenset()
-    cache = user.__dict__.setdefault("_sf_permissions", {})
-    if membership.pk not in cache:
-        patterns = [p for role in membership.roles.all() for p in (role.permissions or [])]
-        cache[membership.pk] = expand(patterns)
-    return cache[membership.pk]
+    if grant.permissions is None:
+        grant.permissions = expand(grant.patterns)
+    return grant.permissions
 
 
 def forget(user: Any) -> None:
     """Drop the per-request caches after roles or memberships changed."""
-    user.__dict__.pop("_sf_memberships", None)
-    user.__dict__.pop("_sf_permissions", None)
+    user.__dict__.pop("_sf_grants", None)
 
 
 def allowed_plant_ids(user: Any, organization: Any = None) -> set[int] | None:
     """None means every plant of the organization."""
     if getattr(user, "is_superuser", False):
         return None
-    membership = membership_for(user, organization)
-    if membership is None:
+    grant = _grant(user, organization)
+    if grant is None:
         return set()
-    plant_ids = {p.pk for p in membership.plants.all()}
-    return plant_ids or None
+    return set(grant.plant_ids) or None
 
 
 def has_perm(user: Any, perm: str, plant: Plant | None = None, organization: Any = None) -> bool:

@@ -119,28 +119,41 @@ class SessionTimeoutMiddleware:
 
 
 def organization_for_request(request: HttpRequest, user: Any) -> Any:
-    """The organization a request acts in: header, then the session's choice, then the default."""
-    from .models import Membership, Organization
+    """The organization a request acts in: header, then the session's choice, then the default.
+
+    Chosen among the user's active memberships in active organizations, which
+    `access.memberships_of` reads once per request (with the roles and plants the permission
+    checks of the same request need); a platform administrator may pick any active organization.
+    """
+    from . import access
+    from .models import Organization
 
     if not getattr(user, "is_authenticated", False):
         return None
-    memberships = Organization.objects.filter(
-        pk__in=Membership.objects.unscoped().filter(user=user, is_active=True).values("organization_id"),
-        is_active=True,
+    organizations = sorted(
+        (m.organization for m in access.memberships_of(user) if m.organization.is_active),
+        key=lambda org: (org.name, org.pk),
     )
     wanted = request.headers.get("X-Organization") or (
         request.session.get("organization") if hasattr(request, "session") else None
     )
     if wanted:
-        qs = Organization.objects.filter(is_active=True) if user.is_superuser else memberships
-        match = qs.filter(slug=str(wanted)).first() or (qs.filter(pk=wanted).first() if str(wanted).isdigit() else None)
+        wanted = str(wanted)
+        match = next((org for org in organizations if org.slug == wanted), None) or next(
+            (org for org in organizations if wanted.isdigit() and org.pk == int(wanted)), None
+        )
+        if match is None and user.is_superuser:
+            everyone = Organization.objects.filter(is_active=True)
+            match = everyone.filter(slug=wanted).first() or (
+                everyone.filter(pk=wanted).first() if wanted.isdigit() else None
+            )
         if match is not None:
             return match
     if user.default_organization_id:
-        default = memberships.filter(pk=user.default_organization_id).first()
+        default = next((org for org in organizations if org.pk == user.default_organization_id), None)
         if default is not None:
             return default
-    return memberships.order_by("name").first()
+    return organizations[0] if organizations else None
 
 
 class TenancyMiddleware:
