@@ -9,8 +9,9 @@ Rules kept here (the API and the web pages only call these functions):
   receiving location, or its quarantine when the item is inspected on receipt; it refuses
   more than the ordered quantity plus the tolerance and serial numbers that already exist,
   and then nothing at all is posted;
-- a posted receipt emits `purchasing.receipt.posted` with its lines, lots and serials, which
-  receiving inspection hooks onto.
+- a posted receipt emits `purchasing.receipt.posted` with its lines, lots and serials (each
+  line's quantity both as ordered and in the item's stock unit), which receiving inspection
+  hooks onto.
 """
 
 from __future__ import annotations
@@ -459,6 +460,8 @@ def _prepare(order: PurchaseOrder, lines: list[dict[str, Any]]) -> list[dict[str
 
 
 def _payload_line(rl: ReceiptLine) -> dict[str, Any]:
+    """A receipt line for the event: `quantity`/`unit` as ordered (the order line's unit),
+    `stock_quantity`/`stock_unit` as posted to stock (the item's stock unit)."""
     return {
         "id": rl.pk,
         "order_line": rl.order_line_id,
@@ -466,6 +469,8 @@ def _payload_line(rl: ReceiptLine) -> dict[str, Any]:
         "item_number": rl.item.number,
         "quantity": str(rl.quantity),
         "unit": rl.unit.code,
+        "stock_quantity": str(rl.stock_move.quantity),
+        "stock_unit": rl.item.stock_unit.code,
         "lot": rl.lot_id,
         "lot_number": rl.lot.number if rl.lot else None,
         "serial": rl.serial_id,

@@ -25,6 +25,15 @@ def _actor(payload: dict[str, Any]) -> Any:
     return User.objects.filter(pk=pk).first() if pk else None
 
 
+def _stock_quantity(line: dict[str, Any]) -> Decimal | None:
+    """The received quantity in the item's stock unit: the lot size an inspection decides on
+    and moves out of quarantine (a line ordered in boxes of 12 posts 12 per box to stock).
+    Events emitted before receipts carried it name their stock move, which holds it."""
+    if line.get("stock_quantity") is not None:
+        return Decimal(line["stock_quantity"])
+    return StockMove.objects.filter(pk=line.get("stock_move")).values_list("quantity", flat=True).first()
+
+
 @events.subscribe("purchasing.receipt.posted", name="quality.inspect_receipt")
 def inspect_receipt(event: OutboxEvent) -> None:
     """One receiving inspection per receipt line whose item has a released receiving plan, or
@@ -37,6 +46,9 @@ def inspect_receipt(event: OutboxEvent) -> None:
         item = Item.objects.filter(pk=line["item"]).first()
         if plan is None and (item is None or not item.inspect_on_receipt):
             continue
+        quantity = _stock_quantity(line)
+        if quantity is None:
+            continue
         location = Location.objects.filter(pk=line.get("location")).first()
         home = None
         if location is not None and location.location_type == Location.Type.QUARANTINE:
@@ -47,7 +59,7 @@ def inspect_receipt(event: OutboxEvent) -> None:
                 item=item,
                 context=InspectionPlan.Context.RECEIVING,
                 plant=Plant.objects.get(pk=payload["plant"]),
-                quantity=line["quantity"],
+                quantity=quantity,
                 lot=Lot.objects.filter(pk=line.get("lot")).first(),
                 serial=SerialNumber.objects.filter(pk=line.get("serial")).first(),
                 location=location,
@@ -62,7 +74,7 @@ def inspect_receipt(event: OutboxEvent) -> None:
             actor=actor,
             plan=plan,
             plant=Plant.objects.get(pk=payload["plant"]),
-            quantity=line["quantity"],
+            quantity=quantity,
             lot=Lot.objects.filter(pk=line.get("lot")).first(),
             serial=SerialNumber.objects.filter(pk=line.get("serial")).first(),
             location=location,

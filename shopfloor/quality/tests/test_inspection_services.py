@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from shopfloor.catalog.tests.factories import ItemFactory
+from shopfloor.catalog.tests.factories import ItemFactory, ItemUnitConversionFactory
 from shopfloor.core.errors import Conflict
 from shopfloor.core.models import AuditEvent, OutboxEvent
 from shopfloor.inventory.models import Location, StockBalance
@@ -95,6 +95,59 @@ def test_a_receipt_of_an_item_with_a_plan_opens_an_inspection(tenant, admin_user
     event = OutboxEvent.objects.get(event_type="purchasing.receipt.posted")
     events.dispatch(event.pk)
     assert Inspection.objects.count() == 1
+
+
+def _boxed_receipt(actor, capture, boxes="2"):
+    """A receipt of `boxes` boxes of 12 of an item stocked in each, inspected on receipt."""
+    item = ItemFactory(make_or_buy="buy", inspect_on_receipt=True, tracking="none")
+    box = ItemUnitConversionFactory(item=item, factor_numerator=12)
+    _released_plan(actor, item, sample_size=2, accept_number=0)
+    order = sent_order(lines=[{"item": item, "quantity": Decimal(boxes), "unit": box.unit, "unit_price": Decimal("2")}])
+    with capture(execute=True):
+        receipt = _receive(actor, order, boxes)
+    return receipt, box, Inspection.objects.get(item=item)
+
+
+def test_a_receipt_in_boxes_is_inspected_in_stock_units(tenant, admin_user, django_capture_on_commit_callbacks):
+    receipt, box, inspection = _boxed_receipt(admin_user, django_capture_on_commit_callbacks)
+    line = OutboxEvent.objects.get(event_type="purchasing.receipt.posted").payload["lines"][0]
+    each = inspection.item.stock_unit.code
+    assert (Decimal(line["quantity"]), line["unit"]) == (Decimal("2"), box.unit.code)
+    assert (Decimal(line["stock_quantity"]), line["stock_unit"]) == (Decimal("24"), each)
+    assert inspection.quantity == Decimal("24")
+    assert StockBalance.objects.get(item=inspection.item, location=inspection.location).on_hand == Decimal("24")
+
+
+def test_a_pass_releases_every_unit_of_a_boxed_receipt(tenant, admin_user, django_capture_on_commit_callbacks):
+    _, _, inspection = _boxed_receipt(admin_user, django_capture_on_commit_callbacks)
+    quarantine, receiving = inspection.location, inspection.home_location
+    _measure_all(admin_user, inspection, "10.01")
+    services.complete_inspection(actor=admin_user, inspection=inspection)
+    assert StockBalance.objects.get(item=inspection.item, location=receiving).on_hand == Decimal("24")
+    assert StockBalance.objects.get(item=inspection.item, location=quarantine).on_hand == Decimal("0")
+
+
+def test_a_fail_on_a_boxed_receipt_opens_the_ncr_on_every_unit(tenant, admin_user, django_capture_on_commit_callbacks):
+    _, _, inspection = _boxed_receipt(admin_user, django_capture_on_commit_callbacks)
+    _measure_all(admin_user, inspection, "10.2")
+    done = services.complete_inspection(actor=admin_user, inspection=inspection)
+    assert Ncr.objects.get(origin_type="quality.inspection", origin_id=done.pk).quantity == Decimal("24")
+
+
+def test_a_receipt_event_without_its_stock_quantity_reads_it_from_the_stock_move(tenant, admin_user):
+    """A receipt event emitted before its lines carried `stock_quantity` still inspects 24 each."""
+    from shopfloor.quality.handlers_inspection import inspect_receipt
+
+    item = ItemFactory(make_or_buy="buy", inspect_on_receipt=True, tracking="none")
+    box = ItemUnitConversionFactory(item=item, factor_numerator=12)
+    _released_plan(admin_user, item, sample_size=2, accept_number=0)
+    order = sent_order(lines=[{"item": item, "quantity": Decimal("2"), "unit": box.unit, "unit_price": Decimal("2")}])
+    _receive(admin_user, order, "2")  # on-commit handlers do not run: the event waits in the outbox
+    event = OutboxEvent.objects.get(event_type="purchasing.receipt.posted")
+    for line in event.payload["lines"]:
+        del line["stock_quantity"], line["stock_unit"]
+    inspect_receipt(event)
+    assert Inspection.objects.get(item=item).quantity == Decimal("24")
 
 
 def _measure_all(actor, inspection, value):
