@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context, Decimal, localcontext
 from fractions import Fraction
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -44,12 +45,9 @@ _LINE_COLUMNS = (
     "unit_id",
     "scrap_factor",
     "is_phantom",
-    "component__number",
-    "component__name",
-    "component__stock_unit_id",
-    "component__standard_cost",
 )
 _ITEM_FIELDS = ("id", "number", "name", "stock_unit_id", "standard_cost")
+_BY_PARENT_IN_ORDER = itemgetter(1, 2, 0)  # parent item, position, line id
 
 
 def to_decimal(value: Decimal | Fraction, quantum: Decimal = _QUANTUM) -> Decimal:
@@ -183,20 +181,47 @@ def _id_list(ids: list[int]) -> RawSQL | list[int]:
     thousands of parents stays a short statement the database parses once and no driver limit
     on the number of parameters is met."""
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+        return RawSQL("SELECT unnest(%s::bigint[])", [_pg_array(ids)])
     if connection.vendor == "sqlite":
         return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
     return ids
 
 
-def _fetch(queryset: QuerySet[BomLine]) -> list[tuple[Any, ...]]:
+def _pg_array(ids: Iterable[int]) -> str:
+    """An array literal of ids: Django's psycopg cursor binds on the client, and formatting a
+    long list of ints there costs about twice as much CPU as this one join."""
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
+def _fetch(queryset: QuerySet[Any], columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
     """Rows of `queryset` as the driver returns them: Django's per-value converters cost more
     than the whole walk on 50,000 lines, and load_graph converts the few columns it needs.
-    Line effectivity is filtered in SQL, so no date column comes back."""
-    ordered = queryset.order_by("version__item_id", "position", "id")  # each parent's lines together, in order
-    sql, params = ordered.values_list(*_LINE_COLUMNS).query.sql_with_params()
+    Line effectivity is filtered in SQL, so no date column comes back. Unordered: sorting the
+    lines in Python costs less than the database's sort, which spills to disk on a big level."""
+    sql, params = queryset.order_by().values_list(*columns).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _item_rows(ids: set[int]) -> list[tuple[Any, ...]]:
+    """(id, number, name, stock unit id, standard cost) of the organization's items among `ids`.
+
+    Raw because of the plan: PostgreSQL reads `id IN (SELECT unnest(array))` as 200 rows and
+    probes the primary key once per id (0.4 s for 50,000 items); `id = ANY(array)` is
+    estimated from the array and filters one scan through a hash of it (tens of ms).
+    """
+    org = tenancy.require_organization().pk
+    table = Item._meta.db_table
+    columns = ", ".join(f'"{Item._meta.get_field(name).column}"' for name in _ITEM_FIELDS)
+    if connection.vendor == "postgresql":
+        condition, bound = "= ANY(%s::bigint[])", _pg_array(ids)
+    else:
+        condition, bound = "IN (SELECT value FROM json_each(%s))", json.dumps(list(ids))
+    # Only names from the model are formatted in; values are parameters.
+    sql = f'SELECT {columns} FROM "{table}" WHERE "organization_id" = %s AND "id" {condition}'  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [org, bound])
         return cursor.fetchall()
 
 
@@ -228,8 +253,6 @@ def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersi
         }
     seen = set(root_ids)
     costs = graph.costs
-    for pk, cost in Item.objects.filter(pk__in=seen).values_list("id", "standard_cost"):
-        costs[pk] = _number(cost)
     effective = Q()
     if on is not None:
         effective = (Q(effective_from__isnull=True) | Q(effective_from__lte=on)) & (
@@ -238,22 +261,32 @@ def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersi
     lines: list[tuple[Any, ...]] = []
     frontier = set(seen)
     if top is not None:
-        lines = _fetch(BomLine.objects.filter(effective, version=top))
+        lines = _fetch(BomLine.objects.filter(effective, version=top), _LINE_COLUMNS)
         seen.add(top.item_id)  # its released lines, if any, are not the ones asked for
         frontier = {row[3] for row in lines} - seen
         seen |= frontier
     while frontier:
         level = _fetch(
-            BomLine.objects.filter(effective, _released_on(on), version__item_id__in=_id_list(sorted(frontier)))
+            BomLine.objects.filter(effective, _released_on(on), version__item_id__in=_id_list(sorted(frontier))),
+            _LINE_COLUMNS,
         )
         lines += level
         frontier = {row[3] for row in level} - seen
         seen |= frontier
+    # The columns of every item met, in one query after the walk: joined into each level's
+    # query instead, the item table was scanned and hashed once per level.
+    items = {row[0]: row for row in _item_rows(seen)}
+    prices: dict[Any, Decimal] = {}
+    for pk, *_, cost in items.values():
+        price = prices.get(cost)
+        if price is None:
+            price = prices[cost] = _number(cost)
+        costs[pk] = price
+    lines.sort(key=_BY_PARENT_IN_ORDER)  # each parent's lines together, in order
 
     # Distinct (quantity, scrap, unit, stock unit, phantom) shapes and costs are few: each is
     # converted once and every line of that shape shares the result.
     shapes: dict[tuple[Any, ...], tuple[Decimal, str, Decimal, bool, str, Decimal]] = {}
-    prices: dict[Any, Decimal] = {}
     pending: list[tuple[list[GraphLine], int, int, int, int, str]] = []  # lines needing a conversion
     children = graph.children
     one, zero = Decimal(1), Decimal(0)
@@ -261,25 +294,8 @@ def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersi
     siblings: list[GraphLine] = []
     last_parent = None
     with localcontext(CONTEXT):
-        for (
-            line_id,
-            parent,
-            position,
-            component,
-            quantity,
-            unit_id,
-            scrap,
-            phantom,
-            number,
-            name,
-            stock_id,
-            cost,
-        ) in lines:
-            if component not in costs:
-                price = prices.get(cost)
-                if price is None:
-                    price = prices[cost] = _number(cost)
-                costs[component] = price
+        for line_id, parent, position, component, quantity, unit_id, scrap, phantom in lines:
+            _, number, name, stock_id, _ = items[component]
             key = (quantity, scrap, unit_id, stock_id, phantom)
             shape = shapes.get(key)
             if shape is None:
