@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -10,6 +11,43 @@ from shopfloor.catalog.models import QUANTITY
 from shopfloor.core.models import PlantModel, TenantModel
 
 from .base import PlanningRun
+
+# The result rows of a run (planned orders, pegging, exceptions, item records) are written
+# together by services.mrp in one transaction, from the run's own row and ids it assigned
+# itself: a large run is hundreds of thousands of rows, and a database-checked foreign key
+# costs a lookup per row and key (on PostgreSQL a trigger at commit: most of the save time of
+# the 20,000-item benchmark). So the keys that point at the run, its tenant and creator, or
+# another result row of the same run are not checked by the database (deletes still cascade
+# through the ORM, which is the only thing that deletes runs); keys to master data and
+# documents (items, BOM versions, order lines, forecasts, work orders) still are.
+
+
+def _within_run(to: str | type[models.Model], **options: object) -> models.ForeignKey:
+    return models.ForeignKey(to, db_constraint=False, **options)  # type: ignore[arg-type]
+
+
+def _organization(**options: object) -> models.ForeignKey:
+    return _within_run("core.Organization", on_delete=models.PROTECT, related_name="+", editable=False, **options)
+
+
+def _creator(**options: object) -> models.ForeignKey:
+    return _within_run(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        **options,
+    )
+
+
+def _when_set(prefix: str, *fields: str) -> list[models.Index]:
+    """Indexes on optional keys that only hold rows where the key is set (most rows have none)."""
+    return [
+        models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"{prefix}_{name}_set")
+        for name in fields
+    ]
 
 
 class Forecast(PlantModel):
@@ -56,7 +94,10 @@ class PlannedOrder(PlantModel):
         PLANNED = "planned", "Planned"
         FIRMED = "firmed", "Firmed"
 
-    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="planned_orders")
+    organization = _organization()
+    plant = _within_run("core.Plant", on_delete=models.PROTECT, related_name="+")
+    created_by = _creator()
+    run = _within_run(MrpRun, on_delete=models.CASCADE, related_name="planned_orders")
     item = models.ForeignKey("catalog.Item", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=4, choices=Kind.choices)
     quantity = models.DecimalField(**QUANTITY)
@@ -66,13 +107,27 @@ class PlannedOrder(PlantModel):
     bom_version = models.ForeignKey(
         "catalog.BomVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    supplier = models.ForeignKey("partners.Supplier", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(
+        "partners.Supplier", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PLANNED, editable=False)
     work_order = models.ForeignKey(
-        "production.WorkOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        "production.WorkOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
     purchase_order = models.ForeignKey(
-        "purchasing.PurchaseOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        "purchasing.PurchaseOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
 
     class Meta(PlantModel.Meta):
@@ -81,7 +136,10 @@ class PlannedOrder(PlantModel):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="planned_order_quantity_positive"),
             models.CheckConstraint(condition=Q(start_date__lte=models.F("due_date")), name="planned_order_dates"),
         ]
-        indexes = [models.Index(fields=["run", "item"], name="planned_order_run_item_idx")]
+        indexes = [
+            models.Index(fields=["run", "item"], name="planned_order_run_item_idx"),
+            *_when_set("planord", "supplier", "work_order", "purchase_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.item.number} x {self.quantity} due {self.due_date}"
@@ -101,25 +159,31 @@ class Pegging(TenantModel):
         PLANNED_ORDER = "planned_order", "Parent planned order"
         WORK_ORDER = "work_order", "Work order component"
 
-    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="peggings")
-    planned_order = models.ForeignKey(PlannedOrder, on_delete=models.CASCADE, related_name="peggings")
+    # Read through the run and the planned orders only: no index on the tenant and creator.
+    organization = _organization(db_index=False)
+    created_by = _creator(db_index=False)
+    run = _within_run(MrpRun, on_delete=models.CASCADE, related_name="peggings")
+    planned_order = _within_run(PlannedOrder, on_delete=models.CASCADE, related_name="peggings")
     demand_kind = models.CharField(max_length=14, choices=DemandKind.choices)
     demand_date = models.DateField()
     quantity = models.DecimalField(**QUANTITY, help_text="How much of the planned order serves this demand.")
     sales_order_line = models.ForeignKey(
-        "sales.SalesOrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "sales.SalesOrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    forecast = models.ForeignKey(Forecast, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    parent_planned_order = models.ForeignKey(
+    forecast = models.ForeignKey(
+        Forecast, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    parent_planned_order = _within_run(
         PlannedOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="child_peggings"
     )
     work_order = models.ForeignKey(
-        "production.WorkOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "production.WorkOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta(TenantModel.Meta):
         ordering = ["planned_order", "demand_date", "id"]
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="pegging_quantity_positive")]
+        indexes = _when_set("pegging", "sales_order_line", "forecast", "work_order")
 
     def __str__(self) -> str:
         return f"{self.planned_order_id} <- {self.get_demand_kind_display()} {self.quantity}"
@@ -136,24 +200,32 @@ class MrpException(TenantModel):
         NO_BOM = "no_bom", "No released BOM"
         NO_ROUTING = "no_routing", "No released routing"
 
-    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="exceptions")
+    organization = _organization()
+    created_by = _creator()
+    run = _within_run(MrpRun, on_delete=models.CASCADE, related_name="exceptions")
     item = models.ForeignKey("catalog.Item", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     message = models.CharField(max_length=300)
     date = models.DateField(null=True, blank=True, help_text="The date the message is about (need date, due date).")
     suggested_date = models.DateField(null=True, blank=True)
-    planned_order = models.ForeignKey(
-        PlannedOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="exceptions"
+    planned_order = _within_run(
+        PlannedOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="exceptions", db_index=False
     )
     work_order = models.ForeignKey(
-        "production.WorkOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "production.WorkOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     purchase_order_line = models.ForeignKey(
-        "purchasing.PurchaseOrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "purchasing.PurchaseOrderLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta(TenantModel.Meta):
         ordering = ["run", "item", "kind", "id"]
+        indexes = _when_set("mrpexc", "planned_order", "work_order", "purchase_order_line")
         verbose_name = "MRP exception"
 
     def __str__(self) -> str:
@@ -167,7 +239,9 @@ class MrpItemResult(TenantModel):
     as strings), one per bucket where something happens.
     """
 
-    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="item_results")
+    organization = _organization()
+    created_by = _creator()
+    run = _within_run(MrpRun, on_delete=models.CASCADE, related_name="item_results")
     item = models.ForeignKey("catalog.Item", on_delete=models.PROTECT, related_name="+")
     low_level_code = models.PositiveSmallIntegerField(default=0)
     on_hand = models.DecimalField(**QUANTITY, default=0)
