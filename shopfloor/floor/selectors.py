@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from shopfloor.catalog.models import DocumentLink, DocumentRevision
 from shopfloor.inventory.models import Location, Lot, SerialNumber, StockBalance
 from shopfloor.production.models import Operation, WorkOrder, WorkOrderMaterial
-from shopfloor.resources import selectors as resources_selectors
 
 from . import codes
 
@@ -89,20 +89,21 @@ def operations() -> QuerySet[Operation]:
 
 
 def resolve_work(code: codes.ScanCode) -> WorkOrder | Operation:
-    """The work order or operation (job card) a scanned traveller code names."""
+    """The work order or operation (job card) a scanned traveller code names: the row alone
+    (the terminal goes to its page, which reads what it shows)."""
     if code.kind == codes.WORK_ORDER:
-        found: Any = work_orders().filter(number=code.parts[0]).first()
+        found: Any = WorkOrder.objects.filter(number=code.parts[0]).first()
         if found is None:
             raise _missing(f"No work order {code.parts[0]}.")
         return found
     if code.kind == codes.OPERATION:
         number, key = code.parts
         if number:
-            found = operations().filter(work_order__number=number, sequence=int(key)).first()
+            found = Operation.objects.filter(work_order__number=number, sequence=int(key)).first()
             if found is None:
                 raise _missing(f"{number} has no operation {key}.")
         else:
-            found = operations().filter(pk=int(key)).first()
+            found = Operation.objects.filter(pk=int(key)).first()
             if found is None:
                 raise _missing(f"No operation {key}.")
         return found
@@ -117,29 +118,69 @@ def operation_lines(work_order: WorkOrder) -> list[Operation]:
     )
 
 
-def material_lines(work_order: WorkOrder) -> list[WorkOrderMaterial]:
-    return list(
-        WorkOrderMaterial.objects.filter(work_order=work_order)
-        .select_related("component__stock_unit", "issue_location", "operation")
-        .order_by("position", "id")
+def job_cards_of_order(*, work_order_id: int | None = None, operation_id: int | None = None) -> list[Operation]:
+    """Every job card of one order, named by its id or by one of its job cards', in sequence:
+    the rows of a terminal page and the order they belong to (with what the page shows of it:
+    item and unit, serial, plant), in one query. Every `op.work_order` is the same object.
+    Empty when the order has no job cards (or none of this organization has that id)."""
+    qs = Operation.objects.select_related(
+        "work_order__item__stock_unit", "work_order__serial", "work_order__plant", "work_center", "machine", "operator"
+    ).order_by("sequence")
+    if operation_id is not None:
+        qs = qs.filter(work_order__operations=operation_id)
+    else:
+        qs = qs.filter(work_order_id=work_order_id)
+    ops = list(qs)
+    for op in ops[1:]:
+        op.work_order = ops[0].work_order
+    return ops
+
+
+def material_lines(work_order: WorkOrder, ops: list[Operation] | None = None) -> list[WorkOrderMaterial]:
+    """The order's material list; with the order's job cards at hand (`ops`), each line's
+    operation is taken from them instead of being joined again."""
+    if ops is None:
+        related: tuple[str, ...] = ("component__stock_unit", "issue_location", "operation")
+    else:
+        related = ("component__stock_unit", "issue_location")
+    lines = list(
+        WorkOrderMaterial.objects.filter(work_order=work_order).select_related(*related).order_by("position", "id")
     )
+    if ops is not None:
+        by_id = {op.pk: op for op in ops}
+        for line in lines:
+            if line.operation_id is not None and line.operation_id in by_id:
+                line.operation = by_id[line.operation_id]
+    return lines
 
 
 def documents_for(work_order: WorkOrder, ops: list[Operation]) -> dict[str, Any]:
     """Drawings and documents to show with the order: the item's, and each operation's (by the
-    routing operation it was copied from), each with its released revision (or None)."""
-    by_routing_op = resources_selectors.operation_documents(
-        [op.source_operation_id for op in ops if op.source_operation_id]
-    )
+    routing operation it was copied from), each with its released revision (or None).
+
+    The item's links and the routing operations' links (`resources.selectors.operation_documents`
+    reads the same rows) come in one query, the released revisions in a second when there are
+    links at all: a terminal page shows them on every scan."""
+    routing_ops = {op.source_operation_id for op in ops if op.source_operation_id}
+    wanted = Q(object_type="catalog.item", object_id=work_order.item_id)
+    if routing_ops:
+        wanted |= Q(object_type="resources.operation", object_id__in=routing_ops)
+    links = list(DocumentLink.objects.filter(wanted).select_related("document"))
+    released = {}
+    if links:
+        released = {
+            r.document_id: r
+            for r in DocumentRevision.objects.filter(document_id__in={k.document_id for k in links}, status="released")
+        }
+    item_docs: list[dict[str, Any]] = []
+    by_routing_op: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for link in links:
+        entry = {"document": link.document, "released": released.get(link.document_id)}
+        if link.object_type == "catalog.item":
+            item_docs.append(entry)
+        else:
+            by_routing_op[link.object_id].append(entry)
     per_operation = {op.pk: by_routing_op.get(op.source_operation_id or 0, []) for op in ops}
-    links = list(
-        DocumentLink.objects.filter(object_type="catalog.item", object_id=work_order.item_id).select_related("document")
-    )
-    released = {
-        r.document_id: r
-        for r in DocumentRevision.objects.filter(document_id__in={k.document_id for k in links}, status="released")
-    }
-    item_docs = [{"document": k.document, "released": released.get(k.document_id)} for k in links]
     return {"item": item_docs, "operations": per_operation}
 
 

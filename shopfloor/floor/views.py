@@ -30,7 +30,7 @@ from shopfloor.production import selectors as production_selectors
 from shopfloor.production import services as production_services
 from shopfloor.production.models import Operation, WorkOrder
 
-from . import forms, labels, selectors, services, traveller
+from . import codes, forms, labels, selectors, services, traveller
 
 
 def _problem(request: HttpRequest, exc: Exception) -> None:
@@ -65,6 +65,13 @@ def _context_of(value: str) -> WorkOrder | Operation | None:
     if kind == "wo":
         return selectors.work_orders().filter(pk=int(pk)).first()
     return None
+
+
+def _opens_work(text: str) -> bool:
+    try:
+        return codes.parse(text).kind in (codes.WORK_ORDER, codes.OPERATION)
+    except ValidationError:
+        return False
 
 
 class _TerminalPage(TenantViewMixin, TemplateView):
@@ -129,9 +136,8 @@ def _issue_step(request: HttpRequest, work_order: WorkOrder) -> dict[str, Any]:
     return {"issue": proposal, "issue_form": form}
 
 
-def _order_context(request: HttpRequest, work_order: WorkOrder) -> dict[str, Any]:
-    ops = selectors.operation_lines(work_order)
-    materials = selectors.material_lines(work_order)
+def _order_context(request: HttpRequest, work_order: WorkOrder, ops: list[Operation]) -> dict[str, Any]:
+    materials = selectors.material_lines(work_order, ops)
     # progress() takes these from the row when annotated (work_orders() of production does);
     # the job cards are loaded already, so it need not read them again.
     work_order.operations_total = len(ops)
@@ -148,9 +154,11 @@ def _order_context(request: HttpRequest, work_order: WorkOrder) -> dict[str, Any
 
 class WorkOrderView(_TerminalPage):
     def terminal_context(self) -> dict[str, Any]:
-        work_order = get_object_or_404(selectors.work_orders(), pk=self.kwargs["pk"])
+        # The order comes with its job cards (one query); one without job cards on its own.
+        ops = selectors.job_cards_of_order(work_order_id=self.kwargs["pk"])
+        work_order = ops[0].work_order if ops else get_object_or_404(selectors.work_orders(), pk=self.kwargs["pk"])
         self.context_key = f"wo:{work_order.pk}"
-        context = {"panel": "work_order", "title": work_order.number, **_order_context(self.request, work_order)}
+        context = {"panel": "work_order", "title": work_order.number, **_order_context(self.request, work_order, ops)}
         if self.request.GET.get("step") == "issue":
             context.update(_issue_step(self.request, work_order))
         return context
@@ -158,14 +166,18 @@ class WorkOrderView(_TerminalPage):
 
 class OperationView(_TerminalPage):
     def terminal_context(self) -> dict[str, Any]:
-        op = get_object_or_404(selectors.operations(), pk=self.kwargs["pk"])
+        # The job card, its order and the order's other job cards: one query.
+        ops = selectors.job_cards_of_order(operation_id=self.kwargs["pk"])
+        op = next((o for o in ops if o.pk == self.kwargs["pk"]), None)
+        if op is None:
+            raise Http404("No such operation.")
         self.context_key = f"op:{op.pk}"
-        work_order = selectors.work_orders().get(pk=op.work_order_id)
+        work_order = op.work_order
         context = {
             "panel": "operation",
             "title": f"{work_order.number}/{op.sequence}",
             "operation": op,
-            **_order_context(self.request, work_order),
+            **_order_context(self.request, work_order, ops),
         }
         context["operation_documents"] = context["documents"]["operations"].get(op.pk, [])
         step = self.request.GET.get("step", "")
@@ -178,7 +190,7 @@ class OperationView(_TerminalPage):
                     "scrap_reason": g.get("scrap_reason", ""),
                 }
             )
-            context["received"] = production_services.received_quantity(op)
+            context["received"] = production_services.received_quantity(op, siblings=ops)
         elif step == "issue":
             context.update(_issue_step(self.request, work_order))
         context["can_work"] = access.has_perm(self.request.user, "production.change_operation")
@@ -195,15 +207,19 @@ class ScanView(TenantViewMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = forms.ScanForm(request.POST)
-        context = _context_of(request.POST.get("context", ""))
+        shown = request.POST.get("context", "")
         if not form.is_valid():
             messages.error(request, "Scan or type a code.")
-            return HttpResponseRedirect(url_for(context))
+            return HttpResponseRedirect(url_for(_context_of(shown)))
+        text = form.cleaned_data["code"]
+        # A work order or job card code opens it whatever the screen showed: what that was is
+        # read only for the scans that act on it (commands, labels) or to go back after an error.
+        context = None if _opens_work(text) else _context_of(shown)
         try:
-            result = services.scan(actor=request.user, text=form.cleaned_data["code"], context=context)
+            result = services.scan(actor=request.user, text=text, context=context)
         except (ValidationError, Conflict, PermissionDenied) as exc:
             _problem(request, exc)
-            return HttpResponseRedirect(url_for(context))
+            return HttpResponseRedirect(url_for(context if context is not None else _context_of(shown)))
         if result.message:
             messages.success(request, result.message)
         params: dict[str, Any] = {}

@@ -743,11 +743,20 @@ def resume_operation(*, actor: Any, operation: Operation) -> Operation:
     return op
 
 
-def received_quantity(op: Operation) -> Decimal:
-    """What reached this operation: the order quantity for the first, else the previous one's good output."""
-    previous = (
-        Operation.objects.filter(work_order_id=op.work_order_id, sequence__lt=op.sequence).order_by("-sequence").first()
-    )
+def received_quantity(op: Operation, siblings: list[Operation] | None = None) -> Decimal:
+    """What reached this operation: the order quantity for the first, else the previous one's good output.
+
+    `siblings`, every job card of the order as just read, spares the query (a terminal page has them).
+    """
+    if siblings is not None:
+        earlier = [o for o in siblings if o.sequence < op.sequence]
+        previous = max(earlier, key=lambda o: o.sequence) if earlier else None
+    else:
+        previous = (
+            Operation.objects.filter(work_order_id=op.work_order_id, sequence__lt=op.sequence)
+            .order_by("-sequence")
+            .first()
+        )
     if previous is None:
         return op.work_order.quantity
     return previous.good_quantity
