@@ -46,9 +46,12 @@ class DispositionForm(forms.Form):
     lot = forms.ModelChoiceField(queryset=Lot.objects.none(), required=False)
     note = forms.CharField(required=False, max_length=2000)
 
-    def __init__(self, *args: Any, ncr: Ncr, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, ncr: Ncr, kinds: list[str] | None = None, **kwargs: Any) -> None:
+        """`kinds`: offer only these (those the user may post); all by default."""
         super().__init__(*args, **kwargs)
         self.fields["lot"].queryset = Lot.objects.filter(item=ncr.item_id)
+        if kinds is not None:
+            self.fields["kind"].choices = [(k, label) for k, label in Disposition.Kind.choices if k in kinds]
 
 
 class CloseForm(forms.Form):

@@ -27,7 +27,7 @@ from shopfloor.workflows.services import SignatureInput
 from . import forms_ncr as forms
 from . import selectors_ncr as selectors
 from . import supplier_quality, yields
-from .defaults_ncr import APPROVE_CONCESSION, CLOSE_CAPA, CLOSE_NCR, DISPOSE
+from .defaults_ncr import CLOSE_CAPA
 from .models import Capa, Ncr
 from .services import ncr as services
 
@@ -114,23 +114,41 @@ class NcrDetailView(ObjectDetailView):
         ncr = self.get_object()
         user = self.request.user
         frozen = ncr.status in services.FROZEN_STATES
-        options = [o for o in workflow_services.available_transitions(ncr, user) if o.transition.target.key != "closed"]
+        options = _offered(ncr, user)
+        closing = next((o for o in options if o.transition.target.key == "closed"), None)
+        dispositions = list(selectors.dispositions().filter(ncr=ncr))
+        for d in dispositions:
+            d.ncr = ncr  # the rule reads the NCR's state and plant
+            d.can_approve = services.may_approve_concession(actor=user, disposition=d)
+        kinds = services.disposition_kinds(actor=user, ncr=ncr)
         context.update(
             ncr=ncr,
             affected=list(ncr.affected.all()),
-            dispositions=list(selectors.dispositions().filter(ncr=ncr)),
+            dispositions=dispositions,
             disposed=services.disposed_quantity(ncr),
-            options=options,
+            options=[o for o in options if o is not closing],
             can_edit=not frozen and access.has_perm(user, "quality.change_ncr", plant=ncr.plant),
             investigation_form=forms.InvestigationForm(instance=ncr),
-            can_dispose=ncr.status == "disposition" and access.has_perm(user, DISPOSE, plant=ncr.plant),
-            disposition_form=forms.DispositionForm(ncr=ncr),
-            can_approve=not frozen and access.has_perm(user, APPROVE_CONCESSION, plant=ncr.plant),
-            can_close=ncr.status == "disposition" and access.has_perm(user, CLOSE_NCR, plant=ncr.plant),
+            can_dispose=bool(kinds),
+            disposition_form=forms.DispositionForm(ncr=ncr, kinds=kinds),
+            can_close=closing is not None and closing.allowed,
+            close_reasons=closing.reasons if closing is not None and not closing.allowed else [],
             close_form=forms.CloseForm(),
+            can_open_capa=access.has_perm(user, "quality.add_capa"),
             capas=list(ncr.capas.select_related("owner")),
         )
         return context
+
+
+def _offered(obj: Ncr | Capa, user: Any) -> list[workflow_services.Option]:
+    """The transitions to show: those the user's permission covers (enabled, or disabled with
+    the guard's reason); a transition they may never make is not offered at all."""
+    plant = getattr(obj, "plant", None)
+    return [
+        o
+        for o in workflow_services.available_transitions(obj, user)
+        if access.has_perm(user, o.transition.permission or access.model_perm(type(obj), "change"), plant=plant)
+    ]
 
 
 class NcrActionView(TenantViewMixin, View):
@@ -274,7 +292,7 @@ class CapaDetailView(ObjectDetailView):
         user = self.request.user
         context.update(
             capa=capa,
-            options=workflow_services.available_transitions(capa, user),
+            options=_offered(capa, user),
             can_check=capa.status == "verifying" and access.has_perm(user, CLOSE_CAPA),
             effectiveness_form=forms.EffectivenessForm(),
         )

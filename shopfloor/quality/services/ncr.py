@@ -280,6 +280,28 @@ def _scrap_at_operation(
     )
 
 
+def disposition_kinds(*, actor: Any, ncr: Ncr) -> list[str]:
+    """The disposition kinds `actor` may post on `ncr` now: none unless it is in the Disposition
+    state and they may dispose at its plant; then use as is, and each kind whose own write they
+    may do (a rework or repair opens a work order; a scrap of work in progress changes the
+    operation, other scraps and returns post stock moves). `add_disposition` refuses the rest."""
+    if ncr.status != "disposition" or not access.has_perm(actor, DISPOSE, plant=ncr.plant):
+        return []
+    in_process = ncr.location_id is None and ncr.operation_id is not None
+    needs = {
+        Disposition.Kind.USE_AS_IS: None,
+        Disposition.Kind.REWORK: "production.add_workorder",
+        Disposition.Kind.REPAIR: "production.add_workorder",
+        Disposition.Kind.SCRAP: "production.change_operation" if in_process else "inventory.add_stockmove",
+        Disposition.Kind.RETURN_TO_SUPPLIER: "inventory.add_stockmove",
+    }
+    return [
+        kind
+        for kind in Disposition.Kind.values
+        if needs[kind] is None or access.has_perm(actor, needs[kind], plant=ncr.plant)
+    ]
+
+
 @transaction.atomic
 def add_disposition(*, actor: Any, ncr: Ncr, data: dict[str, Any]) -> Disposition:
     """Decide what happens to (part of) the affected material, and do it.
@@ -375,18 +397,41 @@ def add_disposition(*, actor: Any, ncr: Ncr, data: dict[str, Any]) -> Dispositio
     return disposition
 
 
+def _concession_conflict(actor: Any, disposition: Disposition) -> Conflict | None:
+    """Why the workflow refuses `actor` this concession now (a conflict), or None."""
+    ncr = disposition.ncr
+    if ncr.status in FROZEN_STATES:
+        return Conflict(f"{ncr.number} is {ncr.status}: it can no longer change.", code="ncr_closed")
+    if disposition.concession_approved_by_id is not None:
+        return Conflict("The concession is approved already.")
+    if disposition.created_by_id is not None and disposition.created_by_id == getattr(actor, "pk", None):
+        return Conflict("A concession is approved by someone other than who asked for it.", code="four_eyes")
+    return None
+
+
+def may_approve_concession(*, actor: Any, disposition: Disposition) -> bool:
+    """Whether `approve_concession` would accept `actor` on this disposition: the permission at
+    the NCR's plant, a use-as-is disposition not yet approved on an NCR still open, and not the
+    person who asked for it (four eyes). Pages offer the action only then."""
+    return (
+        disposition.kind == Disposition.Kind.USE_AS_IS
+        and _concession_conflict(actor, disposition) is None
+        and access.has_perm(actor, APPROVE_CONCESSION, plant=disposition.ncr.plant)
+    )
+
+
 @transaction.atomic
 def approve_concession(*, actor: Any, disposition: Disposition) -> Disposition:
-    """Approve a use-as-is disposition: by someone other than who decided it."""
+    """Approve a use-as-is disposition: by someone other than who decided it (else 409), with the
+    concession permission at the NCR's plant (else 403)."""
     disposition = Disposition.objects.select_for_update().select_related("ncr").get(pk=disposition.pk)
     access.require(actor, APPROVE_CONCESSION, plant=disposition.ncr.plant)
     _frozen(disposition.ncr)
     if disposition.kind != Disposition.Kind.USE_AS_IS:
         raise ValidationError({"kind": ["Only a use-as-is disposition needs a concession."]})
-    if disposition.concession_approved_by_id is not None:
-        raise Conflict("The concession is approved already.")
-    if disposition.created_by_id is not None and disposition.created_by_id == actor.pk:
-        raise Conflict("A concession is approved by someone other than who asked for it.", code="four_eyes")
+    conflict = _concession_conflict(actor, disposition)
+    if conflict is not None:
+        raise conflict
     disposition.concession_approved_by = actor
     disposition.concession_approved_at = timezone.now()
     disposition.save(update_fields=["concession_approved_by", "concession_approved_at", "updated_at"])

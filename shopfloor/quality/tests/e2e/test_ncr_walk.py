@@ -1,7 +1,7 @@
 """One walk in a real browser: a receiving inspection recorded failing opens an NCR, which is
 investigated, dispositioned (part scrapped, the rest used as is under a concession approved by
-a second person) and closed with an electronic signature; a CAPA raised from it is closed after
-an effectiveness check."""
+a second person: its requester is not offered the approval) and closed with an electronic
+signature; a CAPA raised from it is closed after an effectiveness check."""
 
 from __future__ import annotations
 
@@ -89,8 +89,10 @@ def test_failed_inspection_to_signed_ncr_closure_and_capa(transactional_db, live
     dispositions.get_by_label("Note").fill("Bore within the mating part's clearance")
     dispositions.get_by_role("button", name="Post disposition").click()
     expect(page.locator("[data-disposed]")).to_have_text("20 of 20")
-    dispositions.get_by_role("button", name="Approve concession").click()  # four eyes: refused
-    expect(page.locator("body")).to_contain_text("someone other than who asked for it")
+    # four eyes: its requester is not offered the approval, and closing waits for it
+    expect(dispositions.get_by_role("button", name="Approve concession")).to_have_count(0)
+    expect(dispositions).to_contain_text("Awaiting approval")
+    expect(page.locator("[data-close-blocked]")).to_contain_text("awaits its concession approval")
 
     second = _page(new_page)
     log_in(second, base, "bella")
