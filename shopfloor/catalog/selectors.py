@@ -22,8 +22,9 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 
 from shopfloor.core import tenancy
 
@@ -193,7 +194,16 @@ def _pg_array(ids: Iterable[int]) -> str:
     return "{" + ",".join(map(str, ids)) + "}"
 
 
-def _fetch(queryset: QuerySet[Any], columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+def _line_columns() -> tuple[Any, ...]:
+    """_LINE_COLUMNS, numbers as text on PostgreSQL: the walk keys its shapes by quantity and
+    scrap factor, and a Decimal hashes several times slower than a short string (on a 50,000-line
+    tree the dict lookups cost more than the queries); text skips the driver's Decimal too."""
+    if connection.vendor != "postgresql":
+        return _LINE_COLUMNS
+    return tuple(Cast(name, TextField()) if name in {"quantity", "scrap_factor"} else name for name in _LINE_COLUMNS)
+
+
+def _fetch(queryset: QuerySet[Any], columns: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     """Rows of `queryset` as the driver returns them: Django's per-value converters cost more
     than the whole walk on 50,000 lines, and load_graph converts the few columns it needs.
     Line effectivity is filtered in SQL, so no date column comes back. Unordered: sorting the
@@ -215,6 +225,7 @@ def _item_rows(ids: set[int]) -> list[tuple[Any, ...]]:
     table = Item._meta.db_table
     columns = ", ".join(f'"{Item._meta.get_field(name).column}"' for name in _ITEM_FIELDS)
     if connection.vendor == "postgresql":
+        columns += "::text"  # the standard cost, hashed as a key of the price cache (see _line_columns)
         condition, bound = "= ANY(%s::bigint[])", _pg_array(ids)
     else:
         condition, bound = "IN (SELECT value FROM json_each(%s))", json.dumps(list(ids))
@@ -226,10 +237,12 @@ def _item_rows(ids: set[int]) -> list[tuple[Any, ...]]:
 
 
 def _number(value: Any) -> Decimal:
-    """A raw database number as Decimal: PostgreSQL hands NUMERIC back as Decimal already;
-    SQLite as int or float (a six-decimal value round-trips exactly through its shortest repr)."""
+    """A raw database number as Decimal: PostgreSQL hands NUMERIC back as Decimal (or text where
+    cast); SQLite as int or float (a six-decimal value round-trips exactly through its shortest repr)."""
     if isinstance(value, Decimal):
         return value
+    if isinstance(value, str):  # PostgreSQL's text of a NUMERIC: exact, its scale kept as a Decimal's would be
+        return Decimal(value)
     return Decimal(str(value)).quantize(_QUANTUM, context=CONTEXT)
 
 
@@ -261,14 +274,14 @@ def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersi
     lines: list[tuple[Any, ...]] = []
     frontier = set(seen)
     if top is not None:
-        lines = _fetch(BomLine.objects.filter(effective, version=top), _LINE_COLUMNS)
+        lines = _fetch(BomLine.objects.filter(effective, version=top), _line_columns())
         seen.add(top.item_id)  # its released lines, if any, are not the ones asked for
         frontier = {row[3] for row in lines} - seen
         seen |= frontier
     while frontier:
         level = _fetch(
             BomLine.objects.filter(effective, _released_on(on), version__item_id__in=_id_list(sorted(frontier))),
-            _LINE_COLUMNS,
+            _line_columns(),
         )
         lines += level
         frontier = {row[3] for row in level} - seen
