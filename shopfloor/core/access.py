@@ -121,7 +121,10 @@ ROLE_TEMPLATES: dict[str, dict[str, Any]] = {
     },
     "QC Inspector": {
         "description": "Inspects, records measurements, raises and works NCRs.",
-        "permissions": ["*.view_*", "quality.*"],
+        # Deciding an inspection moves its stock out of or into quarantine, and an NCR's scrap
+        # or return posts stock moves; scrapping work in progress books it on the operation.
+        # Rework and repair open work orders: production's right, not granted here.
+        "permissions": ["*.view_*", "quality.*", "inventory.add_stockmove", "production.change_operation"],
     },
     "Storekeeper": {
         "description": "Receives, moves, counts and ships stock.",
