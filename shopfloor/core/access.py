@@ -192,7 +192,7 @@ def _grants(user: Any) -> dict[int, _Grant]:
     rows = (
         Membership.objects.unscoped()
         .filter(user=user, is_active=True)
-        .order_by("pk")
+        .order_by()  # no ORDER BY: compiling one hashes every selected column
         .values_list(
             *member_fields,
             *(f"organization__{name}" for name in org_fields),

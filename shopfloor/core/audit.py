@@ -96,6 +96,12 @@ def compute_hash(event: AuditEvent) -> str:
 
 
 def _lock_head(chain: int) -> AuditChainHead:
+    """The chain's head row, locked until the transaction ends (created with the first event)."""
+    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is not None:
+        return head
+    # The first event of a chain: concurrent first writers create the row once (the loser of
+    # the insert waits for the winner's commit), then lock it like everyone else.
     AuditChainHead.objects.bulk_create([AuditChainHead(chain=chain)], ignore_conflicts=True)
     return AuditChainHead.objects.select_for_update().get(chain=chain)
 
@@ -104,7 +110,9 @@ def object_type_of(obj: models.Model | type[models.Model]) -> str:
     return obj._meta.label_lower
 
 
-@transaction.atomic
+# No savepoint of its own: a failure here fails the caller's transaction as a whole (Django
+# marks it for rollback), which is what a service wants anyway; two statements less per event.
+@transaction.atomic(savepoint=False)
 def record(
     actor: Any,
     obj: models.Model | None,

@@ -27,6 +27,15 @@ def locations() -> QuerySet[Location]:
     return Location.objects.select_related("plant")
 
 
+def one(queryset: QuerySet[Any]) -> Any:
+    """The row of a lookup that names at most one (a primary key, a unique number), or None.
+
+    Unlike `.first()` it asks for no ORDER BY: ordering a wide select makes Django hash every
+    selected column while compiling (a good part of a terminal request's CPU), for nothing when
+    one row at most can match."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def _missing(message: str) -> ValidationError:
     return ValidationError({"code": [message]})
 
@@ -39,19 +48,19 @@ def resolve_stock(code: codes.ScanCode) -> Lot | SerialNumber | Location:
     """
     if code.kind == codes.LOT:
         item_number, number = code.parts
-        found: Any = lots().filter(item__number=item_number, number=number).first()
+        found: Any = one(lots().filter(item__number=item_number, number=number))
         if found is None:
             raise _missing(f"No lot {number} of {item_number}.")
         return found
     if code.kind == codes.SERIAL:
         item_number, serial = code.parts
-        found = serial_numbers().filter(item__number=item_number, serial=serial).first()
+        found = one(serial_numbers().filter(item__number=item_number, serial=serial))
         if found is None:
             raise _missing(f"No serial number {serial} of {item_number}.")
         return found
     if code.kind == codes.LOCATION:
         plant_code, location_code = code.parts
-        found = locations().filter(plant__code=plant_code, code=location_code).first()
+        found = one(locations().filter(plant__code=plant_code, code=location_code))
         if found is None:
             raise _missing(f"No location {location_code} at plant {plant_code}.")
         return found
@@ -92,18 +101,18 @@ def resolve_work(code: codes.ScanCode) -> WorkOrder | Operation:
     """The work order or operation (job card) a scanned traveller code names: the row alone
     (the terminal goes to its page, which reads what it shows)."""
     if code.kind == codes.WORK_ORDER:
-        found: Any = WorkOrder.objects.filter(number=code.parts[0]).first()
+        found: Any = one(WorkOrder.objects.filter(number=code.parts[0]))
         if found is None:
             raise _missing(f"No work order {code.parts[0]}.")
         return found
     if code.kind == codes.OPERATION:
         number, key = code.parts
         if number:
-            found = Operation.objects.filter(work_order__number=number, sequence=int(key)).first()
+            found = one(Operation.objects.filter(work_order__number=number, sequence=int(key)))
             if found is None:
                 raise _missing(f"{number} has no operation {key}.")
         else:
-            found = Operation.objects.filter(pk=int(key)).first()
+            found = one(Operation.objects.filter(pk=int(key)))
             if found is None:
                 raise _missing(f"No operation {key}.")
         return found
@@ -125,12 +134,12 @@ def job_cards_of_order(*, work_order_id: int | None = None, operation_id: int | 
     Empty when the order has no job cards (or none of this organization has that id)."""
     qs = Operation.objects.select_related(
         "work_order__item__stock_unit", "work_order__serial", "work_order__plant", "work_center", "machine", "operator"
-    ).order_by("sequence")
+    ).order_by()  # sorted here: see `one`
     if operation_id is not None:
         qs = qs.filter(work_order__operations=operation_id)
     else:
         qs = qs.filter(work_order_id=work_order_id)
-    ops = list(qs)
+    ops = sorted(qs, key=lambda op: op.sequence)
     for op in ops[1:]:
         op.work_order = ops[0].work_order
     return ops
@@ -143,8 +152,9 @@ def material_lines(work_order: WorkOrder, ops: list[Operation] | None = None) ->
         related: tuple[str, ...] = ("component__stock_unit", "issue_location", "operation")
     else:
         related = ("component__stock_unit", "issue_location")
-    lines = list(
-        WorkOrderMaterial.objects.filter(work_order=work_order).select_related(*related).order_by("position", "id")
+    lines = sorted(
+        WorkOrderMaterial.objects.filter(work_order=work_order).select_related(*related).order_by(),
+        key=lambda line: (line.position, line.pk),
     )
     if ops is not None:
         by_id = {op.pk: op for op in ops}
@@ -165,7 +175,10 @@ def documents_for(work_order: WorkOrder, ops: list[Operation]) -> dict[str, Any]
     wanted = Q(object_type="catalog.item", object_id=work_order.item_id)
     if routing_ops:
         wanted |= Q(object_type="resources.operation", object_id__in=routing_ops)
-    links = list(DocumentLink.objects.filter(wanted).select_related("document"))
+    links = list(DocumentLink.objects.filter(wanted).select_related("document").order_by())
+    # DocumentLink's own order (document, i.e. newest number first; then the target), sorted here.
+    links.sort(key=lambda link: (link.object_type, link.object_id))
+    links.sort(key=lambda link: link.document.number, reverse=True)
     released = {}
     if links:
         released = {

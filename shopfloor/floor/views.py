@@ -61,9 +61,9 @@ def _context_of(value: str) -> WorkOrder | Operation | None:
     if not pk.isdigit():
         return None
     if kind == "op":
-        return selectors.operations().filter(pk=int(pk)).first()
+        return selectors.one(selectors.operations().filter(pk=int(pk)))
     if kind == "wo":
-        return selectors.work_orders().filter(pk=int(pk)).first()
+        return selectors.one(selectors.work_orders().filter(pk=int(pk)))
     return None
 
 
@@ -110,7 +110,7 @@ class TerminalView(_TerminalPage):
 def _issue_step(request: HttpRequest, work_order: WorkOrder) -> dict[str, Any]:
     """The issue form for a scanned lot (`?step=issue&lot=`), with the proposed place and quantity."""
     lot_id = request.GET.get("lot", "")
-    lot = selectors.lots().filter(pk=int(lot_id)).first() if lot_id.isdigit() else None
+    lot = selectors.one(selectors.lots().filter(pk=int(lot_id))) if lot_id.isdigit() else None
     if lot is None:
         return {}
     try:
