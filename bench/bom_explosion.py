@@ -16,12 +16,11 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _database import analyze, bench_database
+
 LINES = int(os.environ.get("BENCH_BOM_LINES", "50000"))
 LEVELS = int(os.environ.get("BENCH_BOM_LEVELS", "10"))
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -38,34 +37,6 @@ def level_sizes(lines: int, levels: int, first: int = 4) -> list[int]:
     sizes = [max(1, round(first * ratio**k)) for k in range(levels)]
     sizes[-1] += lines - sum(sizes)
     return sizes
-
-
-def _throwaway_database() -> tuple[str, str | None]:
-    """(DATABASE_URL to use, name of a PostgreSQL database to drop afterwards or None)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        db = ROOT / "var" / "bench_bom.sqlite3"
-        db.parent.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{db}", None
-    if not url.startswith(("postgres://", "postgresql://")):
-        return url, None
-    import psycopg
-
-    name = f"bench_bom_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}", name
-
-
-def _drop(server_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def build(sizes: list[int]) -> tuple[object, dict]:
@@ -139,12 +110,7 @@ def build(sizes: list[int]) -> tuple[object, dict]:
             )
     BomLine.objects.bulk_create(lines, batch_size=2000)
     tenancy_context.__exit__(None, None, None)
-    # Tables filled by one bulk load have no planner statistics yet (autovacuum would gather
-    # them within a minute); without them PostgreSQL plans the recursive walk as if it were empty.
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    analyze()
     return root, {
         "org": org,
         "admin": admin,
@@ -166,23 +132,10 @@ def measure(func) -> tuple[float, list[float], float, object]:
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopfloor.settings")
-    for name in ("SHOPFLOOR_TESTING", "DJANGO_ENV"):
-        os.environ.pop(name, None)
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-    server_url = os.environ.get("DATABASE_URL", "")
-    url, dropme = _throwaway_database()
-    os.environ["DATABASE_URL"] = url
-    sys.path.insert(0, str(ROOT))
-    import django
+    with bench_database("bench_bom"):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
-    from django.test.utils import CaptureQueriesContext
-
-    try:
-        call_command("migrate", verbosity=0)
         sizes = level_sizes(LINES, LEVELS)
         root, info = build(sizes)
         from shopfloor.catalog import selectors
@@ -217,10 +170,6 @@ def main() -> None:
             "rollup_queries": len(queries),
             "rollup_total_cost": str(selectors.money(rolled.total)),
         }
-    finally:
-        connections.close_all()
-        if dropme:
-            _drop(server_url, dropme)
     print(json.dumps(result, indent=2))
 
 

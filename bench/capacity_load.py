@@ -18,9 +18,9 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _database import ROOT, bench_database
+
 sys.path.insert(0, str(ROOT))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 TARGET_SECONDS = 2.0
@@ -65,25 +65,13 @@ def _schedule(info: dict) -> int:
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopfloor.settings")
-    for name in ("SHOPFLOOR_TESTING", "DJANGO_ENV"):
-        os.environ.pop(name, None)
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
     from bench import plant_schedule
 
-    server_url = os.environ.get("DATABASE_URL", "")
-    url, dropme = plant_schedule._throwaway_database()
-    os.environ["DATABASE_URL"] = url
-    import django
+    with bench_database("bench_plant_schedule"):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+        from django.utils import timezone
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
-
-    try:
-        call_command("migrate", verbosity=0)
         info = plant_schedule.build()
         from shopfloor.core import tenancy
         from shopfloor.planning import capacity
@@ -127,10 +115,6 @@ def main() -> None:
             "ok": all(t["seconds"] < TARGET_SECONDS for t in timings.values()),
             "load_average": [round(x, 2) for x in os.getloadavg()],
         }
-    finally:
-        connections.close_all()
-        if dropme:
-            plant_schedule._drop(server_url, dropme)
     print(json.dumps(result, indent=2))
 
 

@@ -16,40 +16,12 @@ import csv
 import io
 import json
 import os
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _database import bench_database
+
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "2000"))
-
-
-def _throwaway_database() -> tuple[str, str | None]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        db = ROOT / "var" / "bench_import.sqlite3"
-        db.parent.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{db}", None
-    if not url.startswith(("postgres://", "postgresql://")):
-        return url, None
-    import psycopg
-
-    name = f"bench_import_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}", name
-
-
-def _drop(server_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def items_csv(rows: int) -> bytes:
@@ -73,26 +45,13 @@ def items_csv(rows: int) -> bytes:
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopfloor.settings")
-    for name in ("SHOPFLOOR_TESTING", "DJANGO_ENV"):
-        os.environ.pop(name, None)
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
     os.environ["CELERY_EAGER"] = "1"
-    server_url = os.environ.get("DATABASE_URL", "")
-    url, dropme = _throwaway_database()
-    os.environ["DATABASE_URL"] = url
     media = tempfile.TemporaryDirectory(prefix="bench-import-media-")
     os.environ["MEDIA_ROOT"] = media.name
-    sys.path.insert(0, str(ROOT))
-    import django
+    with media, bench_database("bench_import"):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.db import connection
 
-    django.setup()
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
-    from django.db import connection
-
-    try:
-        call_command("migrate", verbosity=0)
         from shopfloor.catalog import services as catalog_services
         from shopfloor.catalog.models import Item
         from shopfloor.core import services, tenancy
@@ -158,11 +117,6 @@ def main() -> None:
                 indent=2,
             )
         )
-    finally:
-        connection.close()
-        media.cleanup()
-        if dropme:
-            _drop(server_url, dropme)
 
 
 if __name__ == "__main__":

@@ -22,42 +22,16 @@ import datetime as dt
 import json
 import os
 import random
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _database import analyze, bench_database
+
 ORDERS = int(os.environ.get("BENCH_SCHEDULE_ORDERS", "1000"))
 STEPS = 5
 CENTERS = 8
 MACHINES_PER_CENTER = 5
 TIME_LIMIT = int(os.environ.get("BENCH_SCHEDULE_LIMIT", "60"))
-
-
-def _throwaway_database() -> tuple[str, str | None]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        db = ROOT / "var" / "bench_plant_schedule.sqlite3"
-        db.parent.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{db}", None
-    import psycopg
-
-    name = f"bench_plant_schedule_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}", name
-
-
-def _drop(server_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def build() -> dict:
@@ -163,32 +137,16 @@ def build() -> dict:
             )
     Operation.objects.bulk_create(cards, batch_size=5000)
     context.__exit__(None, None, None)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    analyze()
     return {"org": org, "admin": admin, "plant": plant, "fill_seconds": round(time.perf_counter() - started, 2)}
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopfloor.settings")
-    for name in ("SHOPFLOOR_TESTING", "DJANGO_ENV"):
-        os.environ.pop(name, None)
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-    server_url = os.environ.get("DATABASE_URL", "")
-    url, dropme = _throwaway_database()
-    os.environ["DATABASE_URL"] = url
-    sys.path.insert(0, str(ROOT))
-    import django
+    with bench_database("bench_plant_schedule"):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+        from django.utils import timezone
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
-
-    try:
-        call_command("migrate", verbosity=0)
         info = build()
         from shopfloor.core import tenancy
         from shopfloor.planning import scheduling
@@ -242,10 +200,6 @@ def main() -> None:
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "cpus": os.cpu_count(),
         }
-    finally:
-        connections.close_all()
-        if dropme:
-            _drop(server_url, dropme)
     print(json.dumps(result, indent=2))
 
 
