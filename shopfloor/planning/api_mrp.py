@@ -25,6 +25,7 @@ from shopfloor.partners.models import Supplier
 
 from . import selectors_mrp_views as selectors
 from .models import Forecast, MrpException, MrpItemResult, MrpRun, Pegging, PlannedOrder
+from .selectors_plants import at_user_plants
 from .services import firm as firm_services
 from .services import forecast as forecast_services
 from .services import mrp as mrp_services
@@ -63,6 +64,16 @@ class ForecastViewSet(TenantModelViewSet):
         forecast_services.delete_forecast(actor=self.request.user, forecast=instance)
 
 
+class AtUserPlantsMixin:
+    """Lists and details of the plants the user works at only: another plant's row is a 404."""
+
+    plant_field = "plant"
+
+    def get_queryset(self) -> Any:
+        user = getattr(getattr(self, "request", None), "user", None)
+        return at_user_plants(super().get_queryset(), user, self.plant_field)  # type: ignore[misc]
+
+
 class MrpRunSerializer(TenantModelSerializer):
     plant_code = serializers.CharField(source="plant.code", read_only=True)
 
@@ -93,7 +104,7 @@ class MrpRunInput(StrictSerializerMixin, serializers.Serializer):
     plan_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class MrpRunViewSet(TenantCreateListRetrieveViewSet):
+class MrpRunViewSet(AtUserPlantsMixin, TenantCreateListRetrieveViewSet):
     """MRP runs of the plants: POST asks for a regenerative run (queued, 202); GET polls its progress."""
 
     queryset = selectors.mrp_runs()
@@ -146,7 +157,7 @@ class FirmInput(StrictSerializerMixin, serializers.Serializer):
     )
 
 
-class PlannedOrderViewSet(TenantReadOnlyViewSet):
+class PlannedOrderViewSet(AtUserPlantsMixin, TenantReadOnlyViewSet):
     """Planned work and purchase orders of MRP runs; `firm/` turns some into real orders."""
 
     queryset = selectors.planned_orders()
@@ -165,7 +176,7 @@ class PlannedOrderViewSet(TenantReadOnlyViewSet):
         body = FirmInput(data=request.data)
         body.is_valid(raise_exception=True)
         ids = sorted(set(body.validated_data["ids"]))
-        found = list(PlannedOrder.objects.filter(pk__in=ids))
+        found = list(self.get_queryset().filter(pk__in=ids))
         if len(found) != len(ids):
             missing = sorted(set(ids) - {o.pk for o in found})
             raise Http404(f"No planned order {', '.join(map(str, missing))}.")
@@ -194,9 +205,10 @@ class PeggingSerializer(TenantModelSerializer):
         read_only_fields = fields
 
 
-class PeggingViewSet(TenantReadOnlyViewSet):
+class PeggingViewSet(AtUserPlantsMixin, TenantReadOnlyViewSet):
     """Which demand each planned order serves; filter by `parent_planned_order` to read upwards."""
 
+    plant_field = "run__plant"
     queryset = selectors.peggings()
     serializer_class = PeggingSerializer
     filterset_fields = ["run", "planned_order", "demand_kind", "parent_planned_order", "sales_order_line", "forecast"]
@@ -223,9 +235,10 @@ class MrpExceptionSerializer(TenantModelSerializer):
         read_only_fields = fields
 
 
-class MrpExceptionViewSet(TenantReadOnlyViewSet):
+class MrpExceptionViewSet(AtUserPlantsMixin, TenantReadOnlyViewSet):
     """What the planner must look at after a run: expedite, defer, cancel, past due, no BOM/routing."""
 
+    plant_field = "run__plant"
     queryset = selectors.mrp_exceptions()
     serializer_class = MrpExceptionSerializer
     filterset_fields = ["run", "item", "kind"]
@@ -253,9 +266,10 @@ class MrpItemResultSerializer(TenantModelSerializer):
         read_only_fields = fields
 
 
-class MrpItemResultViewSet(TenantReadOnlyViewSet):
+class MrpItemResultViewSet(AtUserPlantsMixin, TenantReadOnlyViewSet):
     """Each item's record in a run with its time-phased table (`periods`)."""
 
+    plant_field = "run__plant"
     queryset = selectors.item_results()
     serializer_class = MrpItemResultSerializer
     filterset_fields = ["run", "item", "low_level_code"]

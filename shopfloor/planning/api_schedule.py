@@ -14,6 +14,7 @@ from shopfloor.core.api.serializers import TenantModelSerializer
 from shopfloor.core.api.viewsets import TenantCreateListRetrieveViewSet, TenantModelViewSet
 
 from . import selectors_schedule as selectors
+from .api_mrp import AtUserPlantsMixin
 from .models import OperationPin, ScheduleConflict, ScheduledOperation, ScheduleRun
 from .services import schedule as services
 
@@ -100,7 +101,7 @@ class OperationPinSerializer(TenantModelSerializer):
         read_only_fields = ["pinned_by"]
 
 
-class ScheduleRunViewSet(TenantCreateListRetrieveViewSet):
+class ScheduleRunViewSet(AtUserPlantsMixin, TenantCreateListRetrieveViewSet):
     """Schedule runs of the plants: POST asks for one (202, queued); poll it for progress."""
 
     queryset = selectors.schedule_runs()

@@ -16,6 +16,7 @@ from shopfloor.partners.models import Supplier
 
 from . import capacity
 from .models import Forecast
+from .selectors_plants import plants_of
 
 
 def _plants() -> Any:
@@ -44,9 +45,10 @@ class MrpRunForm(forms.Form):
         label="Horizon (days)", min_value=1, max_value=3660, initial=180, help_text="How far ahead to plan."
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        """`user`: offer only the plants they work at."""
         super().__init__(*args, **kwargs)
-        self.fields["plant"].queryset = _plants()
+        self.fields["plant"].queryset = _plants() if user is None else plants_of(user)
 
 
 class FirmForm(forms.Form):

@@ -29,6 +29,7 @@ from shopfloor.core.views import (
 from . import selectors_mrp_views as selectors
 from .forms_mrp import FirmForm, ForecastForm, MrpRunForm
 from .models import Forecast, MrpException, MrpRun, PlannedOrder
+from .selectors_plants import at_user_plants
 from .services import firm as firm_services
 from .services import forecast as forecast_services
 from .services import mrp as mrp_services
@@ -125,14 +126,14 @@ class MrpRunListView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        runs = selectors.mrp_runs()
+        runs = at_user_plants(selectors.mrp_runs(), self.request.user)
         plant = self.request.GET.get("plant", "")
         if plant.isdigit():
             runs = runs.filter(plant_id=int(plant))
         context.update(
             title="MRP runs",
             runs=list(runs[:50]),
-            form=kwargs.get("form") or MrpRunForm(),
+            form=kwargs.get("form") or MrpRunForm(user=self.request.user),
             can_run=access.has_perm(self.request.user, mrp_services.RUN_MRP),
         )
         return context
@@ -145,7 +146,7 @@ class MrpRunCreateView(TenantViewMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = MrpRunForm(request.POST)
+        form = MrpRunForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 run = mrp_services.request_mrp_run(
@@ -161,8 +162,9 @@ class MrpRunCreateView(TenantViewMixin, View):
         return HttpResponseRedirect(reverse("planning:mrp-run-list"))
 
 
-def _run(pk: int) -> MrpRun:
-    return get_object_or_404(selectors.mrp_runs(), pk=pk)
+def _run(request: HttpRequest, pk: int) -> MrpRun:
+    """The run, if it is of a plant the user works at (else 404)."""
+    return get_object_or_404(at_user_plants(selectors.mrp_runs(), request.user), pk=pk)
 
 
 class MrpRunDetailView(TenantViewMixin, TemplateView):
@@ -173,7 +175,7 @@ class MrpRunDetailView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        run = _run(kwargs["pk"])
+        run = _run(self.request, kwargs["pk"])
         counts = run.planned_orders.aggregate(
             make=Count("id", filter=Q(kind=PlannedOrder.Kind.MAKE)),
             buy=Count("id", filter=Q(kind=PlannedOrder.Kind.BUY)),
@@ -205,7 +207,7 @@ class MrpRunStatusView(TenantViewMixin, View):
     permission_required = VIEW_RUNS
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        run = _run(pk)
+        run = _run(request, pk)
         response = render(request, "planning/mrp_status.html", {"run": run, "active": run.status in ACTIVE})
         if run.status not in ACTIVE and request.GET.get("was") == "active":
             response["HX-Refresh"] = "true"
@@ -223,7 +225,7 @@ class MrpItemListView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        run = _run(kwargs["pk"])
+        run = _run(self.request, kwargs["pk"])
         get = self.request.GET
         filters = {
             "exceptions": get.get("exceptions") == "1",
@@ -246,7 +248,7 @@ class MrpItemDetailView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        run = _run(kwargs["pk"])
+        run = _run(self.request, kwargs["pk"])
         result = get_object_or_404(selectors.item_results(), run=run, item_id=kwargs["item"])
         orders = list(selectors.orders_of_item(run, result.item))
         context.update(
@@ -279,7 +281,7 @@ class PlannedOrderListView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        run = _run(kwargs["pk"])
+        run = _run(self.request, kwargs["pk"])
         get = self.request.GET
         filters = {"kind": get.get("kind", ""), "status": get.get("status", ""), "q": get.get("q", "").strip()}
         orders = selectors.planned_orders().filter(run=run).order_by("low_level_code", "item__number", "due_date")
@@ -307,7 +309,7 @@ class FirmView(TenantViewMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        run = _run(pk)
+        run = _run(request, pk)
         back = safe_next(request, reverse("planning:mrp-planned-orders", args=[run.pk]))
         ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
         form = FirmForm(request.POST, choices=[(i, i) for i in ids])
@@ -345,7 +347,7 @@ class MrpExceptionListView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        run = _run(kwargs["pk"])
+        run = _run(self.request, kwargs["pk"])
         get = self.request.GET
         filters = {"kind": get.get("kind", ""), "q": get.get("q", "").strip()}
         rows = selectors.mrp_exceptions().filter(run=run).order_by("date", "item__number", "id")
