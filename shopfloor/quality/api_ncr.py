@@ -8,6 +8,7 @@ actions `transition/` (workflow engine; closing needs `signature`), `close/` (si
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -219,7 +220,34 @@ def _body(serializer_class: type[serializers.Serializer], request: Request) -> d
     return dict(body.validated_data)
 
 
-class NcrViewSet(WorkflowActionsMixin, TenantModelViewSet):
+class _QualityRecordViewSet(WorkflowActionsMixin, TenantModelViewSet):
+    """What the NCR and CAPA endpoints share: a permission per action, the answer (the record
+    read again through its selector) and the shape of every POST action (`_act`)."""
+
+    ACTION_PERMISSIONS: dict[str, str] = {}
+
+    def required_permission(self, request: Any) -> str | None:
+        return self.ACTION_PERMISSIONS.get(getattr(self, "action", "")) or super().required_permission(request)
+
+    def _answer(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.serializer_class(self.queryset.all().get(pk=obj.pk)).data, status=code)
+
+    def _act(
+        self,
+        request: Request,
+        body_class: type[serializers.Serializer],
+        perform: Callable[[Any, dict[str, Any]], object],
+        code: int = status.HTTP_200_OK,
+    ) -> Response:
+        """The record (404 when missing or another tenant's), the body validated (400 on its
+        fields), `perform(record, body)` calling the service (whose refusals the error shape
+        maps: 403, 409), then the record as it is now."""
+        obj = self.get_object()
+        perform(obj, _body(body_class, request))
+        return self._answer(obj, code)
+
+
+class NcrViewSet(_QualityRecordViewSet):
     """Nonconformance reports: opened, investigated, disposed (on stock) and closed with a signature."""
 
     queryset = selectors.ncrs()
@@ -235,12 +263,6 @@ class NcrViewSet(WorkflowActionsMixin, TenantModelViewSet):
         "dispositions": DISPOSE,
         "approve_concession": APPROVE_CONCESSION,
     }
-
-    def required_permission(self, request: Any) -> str | None:
-        return self.ACTION_PERMISSIONS.get(getattr(self, "action", "")) or super().required_permission(request)
-
-    def _answer(self, ncr: Ncr, code: int = status.HTTP_200_OK) -> Response:
-        return Response(NcrSerializer(selectors.ncrs().get(pk=ncr.pk)).data, status=code)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -287,59 +309,55 @@ class NcrViewSet(WorkflowActionsMixin, TenantModelViewSet):
         """Electronic signatures on the NCR (its closure), each with whether it is still valid."""
         return super().signatures(request, pk)
 
+    def _move(self, request: Request, ncr: Ncr, to_state: str, data: dict[str, Any]) -> Ncr:
+        return services.transition_ncr(
+            actor=request.user,
+            ncr=ncr,
+            to_state=to_state,
+            comment=data.get("comment", ""),
+            signature=_signature(data.get("signature"), request),
+        )
+
     @extend_schema(request=NcrTransitionInput, responses={200: NcrSerializer})
     @action(detail=True, methods=["post"], url_path="transition")
     def transition(self, request: Request, pk: Any = None) -> Response:
         """Move the NCR (investigating, disposition, closed with `signature`, cancelled)."""
-        ncr = self.get_object()
-        data = _body(NcrTransitionInput, request)
-        ncr = services.transition_ncr(
-            actor=request.user,
-            ncr=ncr,
-            to_state=data["to_state"],
-            comment=data.get("comment", ""),
-            signature=_signature(data.get("signature"), request),
+        return self._act(
+            request, NcrTransitionInput, lambda ncr, data: self._move(request, ncr, data["to_state"], data)
         )
-        return self._answer(ncr)
 
     @extend_schema(request=CloseInput, responses={200: NcrSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: Any = None) -> Response:
         """Close the NCR, signed with the closer's password; it never changes afterwards."""
-        ncr = self.get_object()
-        data = _body(CloseInput, request)
-        ncr = services.transition_ncr(
-            actor=request.user,
-            ncr=ncr,
-            to_state="closed",
-            comment=data.get("comment", ""),
-            signature=_signature(data["signature"], request),
-        )
-        return self._answer(ncr)
+        return self._act(request, CloseInput, lambda ncr, data: self._move(request, ncr, "closed", data))
 
     @extend_schema(request=DispositionInput, responses={201: NcrSerializer})
     @action(detail=True, methods=["post"])
     def dispositions(self, request: Request, pk: Any = None) -> Response:
         """Decide what happens to part of the material, and do it (scrap, return, rework order...)."""
-        ncr = self.get_object()
-        data = _body(DispositionInput, request)
-        services.add_disposition(actor=request.user, ncr=ncr, data=data)
-        return self._answer(ncr, status.HTTP_201_CREATED)
+        return self._act(
+            request,
+            DispositionInput,
+            lambda ncr, data: services.add_disposition(actor=request.user, ncr=ncr, data=data),
+            status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=ConcessionInput, responses={200: NcrSerializer})
     @action(detail=True, methods=["post"], url_path="approve-concession")
     def approve_concession(self, request: Request, pk: Any = None) -> Response:
         """Approve a use-as-is disposition (someone other than who decided it)."""
-        ncr = self.get_object()
-        data = _body(ConcessionInput, request)
-        disposition = ncr.dispositions.filter(pk=data["disposition"]).first()
-        if disposition is None:
-            raise ApiValidationError({"disposition": [f"{ncr.number} has no such disposition."]})
-        services.approve_concession(actor=request.user, disposition=disposition)
-        return self._answer(ncr)
+
+        def approve(ncr: Ncr, data: dict[str, Any]) -> None:
+            disposition = ncr.dispositions.filter(pk=data["disposition"]).first()
+            if disposition is None:
+                raise ApiValidationError({"disposition": [f"{ncr.number} has no such disposition."]})
+            services.approve_concession(actor=request.user, disposition=disposition)
+
+        return self._act(request, ConcessionInput, approve)
 
 
-class CapaViewSet(WorkflowActionsMixin, TenantModelViewSet):
+class CapaViewSet(_QualityRecordViewSet):
     """Corrective and preventive actions: owned, due, verified effective before closing."""
 
     queryset = selectors.capas()
@@ -350,12 +368,6 @@ class CapaViewSet(WorkflowActionsMixin, TenantModelViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
     ACTION_PERMISSIONS = {"transition": "quality.change_capa", "effectiveness": CLOSE_CAPA}
-
-    def required_permission(self, request: Any) -> str | None:
-        return self.ACTION_PERMISSIONS.get(getattr(self, "action", "")) or super().required_permission(request)
-
-    def _answer(self, capa: Capa, code: int = status.HTTP_200_OK) -> Response:
-        return Response(CapaSerializer(selectors.capas().get(pk=capa.pk)).data, status=code)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -384,23 +396,25 @@ class CapaViewSet(WorkflowActionsMixin, TenantModelViewSet):
     @action(detail=True, methods=["post"], url_path="transition")
     def transition(self, request: Request, pk: Any = None) -> Response:
         """Start, verify, close (after an effective check: else 409) or cancel the action."""
-        capa = self.get_object()
-        data = _body(CapaTransitionInput, request)
-        capa = services.transition_capa(
-            actor=request.user, capa=capa, to_state=data["to_state"], comment=data.get("comment", "")
+        return self._act(
+            request,
+            CapaTransitionInput,
+            lambda capa, data: services.transition_capa(
+                actor=request.user, capa=capa, to_state=data["to_state"], comment=data.get("comment", "")
+            ),
         )
-        return self._answer(capa)
 
     @extend_schema(request=EffectivenessInput, responses={200: CapaSerializer})
     @action(detail=True, methods=["post"])
     def effectiveness(self, request: Request, pk: Any = None) -> Response:
         """Record whether the action worked (while verifying); closing needs an effective check."""
-        capa = self.get_object()
-        data = _body(EffectivenessInput, request)
-        capa = services.record_effectiveness(
-            actor=request.user, capa=capa, effective=data["effective"], note=data["note"]
+        return self._act(
+            request,
+            EffectivenessInput,
+            lambda capa, data: services.record_effectiveness(
+                actor=request.user, capa=capa, effective=data["effective"], note=data["note"]
+            ),
         )
-        return self._answer(capa)
 
 
 router.register("quality/ncrs", NcrViewSet, basename="quality-ncr")
