@@ -96,7 +96,7 @@ class ItemPlan:
     has_routing: bool = True
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class BomEdge:
     component_id: int
     multiplier: Decimal  # component stock units per parent stock unit, unit conversion and scrap included
@@ -239,7 +239,14 @@ class ItemResultPlan:
     gross: Decimal
     receipts: Decimal
     planned: Decimal
-    periods: list[dict[str, str]]
+    periods: list[tuple[str, str, str, str, str, str]]  # (date, gross, receipts, net, planned, on_hand)
+
+    def periods_json(self) -> str:
+        """The table as planning.MrpItemResult stores it: a list of objects keyed PERIOD_KEYS,
+        the same text as json.dumps(..., separators=(",", ":")) (every value is an ISO date or
+        a plain number: nothing to escape), written out directly because a large run has
+        hundreds of thousands of periods."""
+        return "[" + ",".join([_PERIOD_JSON % period for period in self.periods]) + "]"
 
 
 @dataclass
@@ -376,7 +383,15 @@ def _ceil6(value: Decimal) -> Decimal:
 
 def _text(value: Decimal) -> str:
     """A quantity as the pages show it: no exponent, no trailing zeros (values carry at most
-    six decimals already: sums of stored quantities)."""
+    six decimals already: sums of stored quantities). Equal values read the same, so each is
+    worked out once per run (a plan repeats the same quantities over and over)."""
+    text = _TEXTS.get(value)
+    if text is None:
+        text = _TEXTS[value] = _plain(value)
+    return text
+
+
+def _plain(value: Decimal) -> str:
     if not value:
         return "0"
     text = str(value)  # plain notation for the exponents quantities have (six decimals at most)
@@ -385,6 +400,11 @@ def _text(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+_TEXTS: dict[Decimal, str] = {}
+PERIOD_KEYS = ("date", "gross", "receipts", "net", "planned", "on_hand")
+_PERIOD_JSON = "{" + ",".join(f'"{key}":"%s"' for key in PERIOD_KEYS) + "}"
 
 
 def _forecast_demands(data: MrpInput, sales: dict[int, list[Demand]]) -> list[Demand]:
@@ -492,16 +512,16 @@ def plan(data: MrpInput, progress: Progress | None = None) -> MrpPlan:
         cursor = 0
         for demand in own:
             need = demand.quantity
-            while need > 0 and cursor < len(supplies):
+            while need > ZERO and cursor < len(supplies):
                 supply = supplies[cursor]
                 take = supply.left if supply.left <= need else need
                 supply.left -= take
                 need -= take
                 if supply.first_use is None:
                     supply.first_use = demand.need
-                if supply.left <= 0:
+                if supply.left <= ZERO:
                     cursor += 1
-            if need > 0:
+            if need > ZERO:
                 short.append((demand, need))
         for supply in supplies:
             receipt = supply.receipt
@@ -543,15 +563,15 @@ def plan(data: MrpInput, progress: Progress | None = None) -> MrpPlan:
         open_orders: list[list] = []  # [order, quantity left]
         first_open = 0
         for position_short, (demand, need) in enumerate(short):
-            while need > 0 and first_open < len(open_orders):
+            while need > ZERO and first_open < len(open_orders):
                 entry = open_orders[first_open]
                 take = entry[1] if entry[1] <= need else need
                 entry[1] -= take
                 need -= take
                 result.peggings.append(PegPlan(entry[0].index, demand, take))
-                if entry[1] <= 0:
+                if entry[1] <= ZERO:
                     first_open += 1
-            if need <= 0:
+            if need <= ZERO:
                 continue
             # One order for the day's requirements together (the period rule: for its window).
             window_end = demand.need + timedelta(days=1)  # type: ignore[operator]
@@ -570,13 +590,13 @@ def plan(data: MrpInput, progress: Progress | None = None) -> MrpPlan:
                 order = _new_order(result, data, item, level, quantity, demand.need)
                 created.append(order)
                 open_orders.append([order, quantity])
-            while need > 0 and first_open < len(open_orders):
+            while need > ZERO and first_open < len(open_orders):
                 entry = open_orders[first_open]
                 take = entry[1] if entry[1] <= need else need
                 entry[1] -= take
                 need -= take
                 result.peggings.append(PegPlan(entry[0].index, demand, take))
-                if entry[1] <= 0:
+                if entry[1] <= ZERO:
                     first_open += 1
 
         if created and item.make:
@@ -622,6 +642,7 @@ def plan(data: MrpInput, progress: Progress | None = None) -> MrpPlan:
         "levels": (max(llc.values()) + 1) if llc else 0,
         "seconds": seconds,
     }
+    _TEXTS.clear()  # a worker runs many plans: keep no quantities from this one
     report(85, "Plan calculated")
     return result
 
@@ -687,7 +708,7 @@ def _explode(
         need = quantity * edge.multiplier
         if not edge.whole:
             need = _ceil6(need)
-        if need <= 0:
+        if need <= ZERO:
             continue
         if edge.phantom:
             below = data.bom.get(edge.component_id)
@@ -727,10 +748,11 @@ def _item_result(
         if row is None:
             row = days[order.due] = [ZERO, ZERO, ZERO]
         row[2] += order.quantity
-    periods: list[dict[str, str]] = []
+    periods: list[tuple[str, str, str, str, str, str]] = []
     projected = on_hand
     floor = item.safety_stock
     gross_total = receipts_total = planned_total = ZERO
+    text = _text
     for day in sorted(days):
         gross, receipts, planned = days[day]
         gross_total += gross
@@ -739,14 +761,14 @@ def _item_result(
         before = projected + receipts - gross
         projected = before + planned
         periods.append(
-            {
-                "date": day.isoformat(),
-                "gross": _text(gross),
-                "receipts": _text(receipts),
-                "net": _text(floor - before) if before < floor else "0",
-                "planned": _text(planned),
-                "on_hand": _text(projected),
-            }
+            (
+                day.isoformat(),
+                text(gross),
+                text(receipts),
+                text(floor - before) if before < floor else "0",
+                text(planned),
+                text(projected),
+            )
         )
     return ItemResultPlan(
         item.id, level, on_hand, item.safety_stock, gross_total, receipts_total, planned_total, periods

@@ -267,11 +267,18 @@ def load_input(*, plant: Plant, plan_date: date, horizon_days: int) -> engine.Mr
     graph = catalog_selectors.load_graph(sorted(roots), on=plan_date)
     bom: dict[int, list[engine.BomEdge]] = {}
     nodes = set(roots)
+    shapes: dict[Decimal, engine.BomEdge] = {}  # multiplier -> its normal form (a BOM repeats a few)
     for parent, lines in graph.children.items():
         if lines:
-            bom[parent] = [engine.BomEdge.of(line.component_id, line.multiplier, line.is_phantom) for line in lines]
+            edges = []
+            for line in lines:
+                shape = shapes.get(line.multiplier)
+                if shape is None:
+                    shape = shapes[line.multiplier] = engine.BomEdge.of(0, line.multiplier, False)
+                edges.append(engine.BomEdge(line.component_id, shape.multiplier, line.is_phantom, shape.whole))
+                nodes.add(line.component_id)
+            bom[parent] = edges
             nodes.add(parent)
-            nodes.update(line.component_id for line in lines)
 
     for wo_id, (open_quantity, day, item_id) in sorted(unexploded.items()):
         for edge in bom.get(item_id, ()):

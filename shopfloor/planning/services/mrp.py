@@ -16,7 +16,6 @@ reported as an exception.
 
 from __future__ import annotations
 
-import json
 import logging
 import resource
 import time
@@ -331,7 +330,7 @@ def _save_plan(
                 row.gross,
                 row.receipts,
                 row.planned,
-                json.dumps(row.periods, separators=(",", ":")),
+                row.periods_json(),
             )
             for row in plan.items
         ],
