@@ -986,8 +986,12 @@ def _post_issue(
     operation: Operation | None,
     kind: str,
     idempotency_key: str = "",
+    new_key: bool = False,
 ) -> MaterialIssue:
-    if not (idempotency_key and StockMove.objects.filter(idempotency_key=idempotency_key).exists()):
+    """`new_key`: the caller has just found no move with `idempotency_key` (holding the order's
+    lock), so this is no replay and the move posted now is a new one."""
+    replay = bool(idempotency_key) and not new_key
+    if not (replay and StockMove.objects.filter(idempotency_key=idempotency_key).exists()):
         _consume_reserved(actor, line, location, lot if lot is not None or serial is None else serial.lot, quantity)
     move = inventory.issue(
         actor=actor,
@@ -1000,9 +1004,10 @@ def _post_issue(
         reason_code=kind,
         idempotency_key=idempotency_key,
     )
-    existing = MaterialIssue.objects.filter(move=move).first()
-    if existing is not None:  # a retried Idempotency-Key: the move was already recorded
-        return existing
+    if replay:
+        existing = MaterialIssue.objects.filter(move=move).first()
+        if existing is not None:  # a retried Idempotency-Key: the move was already recorded
+            return existing
     record = MaterialIssue.objects.create(
         organization_id=wo.organization_id,
         work_order=wo,
@@ -1093,9 +1098,13 @@ def issue_material(
     """
     wo = _locked(work_order)
     access.require(actor, "production.add_materialissue", plant=wo.plant)
+    move_id = None
     if idempotency_key:
-        move = StockMove.objects.filter(idempotency_key=idempotency_key).first()
-        done = MaterialIssue.objects.filter(move=move).first() if move else None
+        # At most one move has the key (a unique constraint): no ORDER BY needed to find it.
+        move_id = next(
+            iter(StockMove.objects.filter(idempotency_key=idempotency_key).values_list("pk", flat=True)), None
+        )
+        done = MaterialIssue.objects.filter(move_id=move_id).first() if move_id else None
         if done is not None:
             return done
     if wo.status not in ISSUABLE:
@@ -1119,6 +1128,7 @@ def issue_material(
         operation=operation,
         kind=MaterialIssue.Kind.ISSUE,
         idempotency_key=idempotency_key,
+        new_key=bool(idempotency_key) and move_id is None,
     )
 
 
@@ -1145,9 +1155,13 @@ def return_material(
     """Bring unused material back to stock: at most what was issued of that lot or serial (400)."""
     wo = _locked(work_order)
     access.require(actor, "production.add_materialissue", plant=wo.plant)
+    move_id = None
     if idempotency_key:
-        move = StockMove.objects.filter(idempotency_key=idempotency_key).first()
-        done = MaterialIssue.objects.filter(move=move).first() if move else None
+        # At most one move has the key (a unique constraint): no ORDER BY needed to find it.
+        move_id = next(
+            iter(StockMove.objects.filter(idempotency_key=idempotency_key).values_list("pk", flat=True)), None
+        )
+        done = MaterialIssue.objects.filter(move_id=move_id).first() if move_id else None
         if done is not None:
             return done
     if wo.status not in ISSUABLE:
