@@ -6,12 +6,14 @@ other load on the process), and prints, per action kind, the queries (the POST a
 the page it redirects to) and this process's CPU milliseconds (median of the orders worked).
 With BENCH_SQL=<action name>, the statements of that action are printed too (to find repeats).
 With BENCH_PROFILE=<action name> (or "all"), that action runs under cProfile (warm-up sample
-excluded, timed by this process's CPU clock) and the top functions by cumulative and by own
-time are printed; the raw stats go to BENCH_PROFILE_OUT (default /tmp/floor_profile.pstats) for pstats or snakeviz.
+excluded; this process's CPU clock, or BENCH_PROFILE_CLOCK=wall) and the top functions by
+cumulative and by own time are printed; the raw stats go to BENCH_PROFILE_OUT (default
+/tmp/floor_profile.pstats) for pstats or snakeviz.
 
     .venv/bin/python bench/_floor_profile.py
     BENCH_SQL="complete" .venv/bin/python bench/_floor_profile.py
     BENCH_PROFILE="scan lot label" .venv/bin/python bench/_floor_profile.py
+    BENCH_CALLS=1 .venv/bin/python bench/_floor_profile.py
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from _throwaway_pg import organization_with_stock_locations, throwaway_database
 from shopfloor_day import QUANTITY, build, operators
 
 SHOW = os.environ.get("BENCH_SQL", "")
+# BENCH_CALLS=1: count the Python function calls of each action (cProfile's count, deterministic,
+# unlike CPU time on a shared machine); the CPU figures of that run include the profiler's cost.
+COUNT_CALLS = os.environ.get("BENCH_CALLS", "") not in ("", "0")
 PROFILE = os.environ.get("BENCH_PROFILE", "")
 PROFILE_OUT = os.environ.get("BENCH_PROFILE_OUT", "/tmp/floor_profile.pstats")
 PROFILE_LINES = int(os.environ.get("BENCH_PROFILE_LINES", "45"))
@@ -55,23 +60,33 @@ def main() -> None:
         client.force_login(user)
         client.get("/floor/")
         queries: dict[str, list[int]] = defaultdict(list)
+        calls: dict[str, list[int]] = defaultdict(list)
         cpu: dict[str, list[float]] = defaultdict(list)
         shown: list[str] = []
-        # CPU clock: on a shared machine wall time would charge the waits for PostgreSQL (and for
-        # other processes) to whatever function was running.
-        profiler = cProfile.Profile(time.process_time)
+        # CPU clock by default: on a shared machine wall time would charge the waits for
+        # PostgreSQL (and for other processes) to whatever function was running. It costs a system
+        # call per event, though, which overcharges small functions called often:
+        # BENCH_PROFILE_CLOCK=wall uses cProfile's own (wall) clock instead.
+        wall = os.environ.get("BENCH_PROFILE_CLOCK", "cpu") == "wall"
+        profiler = cProfile.Profile() if wall else cProfile.Profile(time.process_time)
         profiled = Counter()
 
         def act(name, url, data):
             # The first sample of each kind warms caches up: neither counted nor profiled.
             profiling = PROFILE in (name, "all") and bool(cpu[name])
+            counter = cProfile.Profile() if COUNT_CALLS and not profiling else None
             with CaptureQueriesContext(connection) as captured:
                 began = time.process_time()
                 if profiling:
                     profiler.enable()
+                if counter is not None:
+                    counter.enable()
                 response = client.post(url, data)
                 if response.status_code == 302:
                     response = client.get(response["Location"])
+                if counter is not None:
+                    counter.disable()
+                    calls[name].append(pstats.Stats(counter).total_calls)
                 if profiling:
                     profiler.disable()
                     profiled[name] += 1
@@ -105,6 +120,9 @@ def main() -> None:
             name: {
                 "queries": sorted(set(counts[1:] or counts)),
                 "cpu_ms_median": round(statistics.median(cpu[name][1:] or cpu[name]), 1),
+                # The least disturbed sample: steadier than the median on a busy machine.
+                "cpu_ms_min": round(min(cpu[name][1:] or cpu[name]), 1),
+                **({"calls_median": int(statistics.median(calls[name][1:] or calls[name]))} if calls[name] else {}),
             }
             for name, counts in queries.items()
         }

@@ -61,7 +61,8 @@ def _context_of(value: str) -> WorkOrder | Operation | None:
     if not pk.isdigit():
         return None
     if kind == "op":
-        return selectors.one(selectors.operations().filter(pk=int(pk)))
+        # The row alone: a command reads the job card again under lock, a lot label its order.
+        return selectors.one(Operation.objects.filter(pk=int(pk)))
     if kind == "wo":
         return selectors.one(selectors.work_orders().filter(pk=int(pk)))
     return None
@@ -235,7 +236,7 @@ class OperationActionView(TenantViewMixin, View):
     words = {"start": "START", "pause": "PAUSE", "resume": "RESUME", "complete": "COMPLETE"}
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        op = get_object_or_404(selectors.operations(), pk=pk)
+        op = get_object_or_404(Operation.objects, pk=pk)  # the service locks and reads it
         if action not in self.words:
             return HttpResponseRedirect(url_for(op))
         try:
@@ -252,7 +253,7 @@ class CompleteView(TenantViewMixin, View):
     permission_required = "production.view_workorder"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        op = get_object_or_404(selectors.operations(), pk=pk)
+        op = get_object_or_404(Operation.objects, pk=pk)  # the service locks and reads it
         form = forms.CompleteForm(request.POST)
         values = {k: request.POST.get(k, "")[:40] for k in ("good", "scrap", "scrap_reason")}
         if not form.is_valid():
@@ -287,7 +288,7 @@ class IssueView(TenantViewMixin, View):
         if kind not in ("op", "wo"):
             raise Http404("Issue to an operation (op) or a work order (wo).")
         if kind == "op":
-            target: WorkOrder | Operation = get_object_or_404(selectors.operations(), pk=pk)
+            target: WorkOrder | Operation = get_object_or_404(Operation.objects.select_related("work_order"), pk=pk)
             work_order, operation = target.work_order, target
         else:
             target = work_order = get_object_or_404(selectors.work_orders(), pk=pk)
