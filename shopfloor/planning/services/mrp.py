@@ -16,10 +16,12 @@ reported as an exception.
 
 from __future__ import annotations
 
+import gc
 import logging
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -107,7 +109,7 @@ def run_mrp(run_id: int, progress: Progress | None = None) -> MrpRun:
         if progress is not None:
             progress(percent, message)
 
-    with tenancy.use(run.organization, run.requested_by, run.plant):
+    with tenancy.use(run.organization, run.requested_by, run.plant), _no_cycle_collection():
         started, cpu = time.perf_counter(), time.process_time()
         try:
             report(5, "Reading demand, stock and supply")
@@ -132,6 +134,21 @@ def run_mrp(run_id: int, progress: Progress | None = None) -> MrpRun:
     if progress is not None and run.status == MrpRun.Status.DONE:
         progress(100, run.message)
     return run
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """No automatic cycle collection while a run builds its plan. A large plan is millions of
+    young objects (demands, pegging, rows to write), none in a reference cycle: the collector
+    would walk them again and again for nothing (a quarter of the engine's time on the
+    20,000-item bench). Reference counting still frees everything; the previous state comes back."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _error_text(exc: Exception) -> str:
