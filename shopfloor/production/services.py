@@ -788,7 +788,9 @@ def complete_operation(
     scrap = _quantity(scrap_quantity or 0, "scrap_quantity", allow_zero=True)
     if good + scrap == 0:
         raise ValidationError({"good_quantity": ["Report the good or scrapped quantity."]})
-    received = received_quantity(op)
+    # The order's job cards (what reached this one, whether it is the last) in one narrow read.
+    steps = list(Operation.objects.filter(work_order_id=op.work_order_id).order_by().only("sequence", "good_quantity"))
+    received = received_quantity(op, siblings=steps)
     if good + scrap > received:
         raise ValidationError(
             {
@@ -808,7 +810,7 @@ def complete_operation(
     op.good_quantity, op.scrap_quantity, op.scrap_reason = good, scrap, scrap_reason
     op.completed_at = now
     op.save(update_fields=["status", "good_quantity", "scrap_quantity", "scrap_reason", "completed_at", "updated_at"])
-    _backflush(actor, op, good + scrap)
+    _backflush(actor, op, good + scrap, last=max(steps, key=lambda o: o.sequence).pk == op.pk)
     audit.record(
         actor,
         op,
@@ -917,16 +919,17 @@ def scrap_good_quantity(*, actor: Any, operation: Operation, quantity: Any, reas
     return op
 
 
-def _backflush(actor: Any, op: Operation, processed: Decimal) -> None:
-    """Issue the lines flagged backflush that this operation consumes, FEFO from their location."""
+def _backflush(actor: Any, op: Operation, processed: Decimal, *, last: bool | None = None) -> None:
+    """Issue the lines flagged backflush that this operation consumes, FEFO from their location.
+
+    The last operation also consumes the lines tied to no operation; `last` says whether `op`
+    is the order's last (read here when the caller does not know)."""
     wo = op.work_order
-    last = Operation.objects.filter(work_order=wo).order_by("-sequence").first()
+    if last is None:
+        final = Operation.objects.filter(work_order=wo).order_by("-sequence").first()
+        last = final is not None and final.pk == op.pk
     lines = WorkOrderMaterial.objects.select_for_update(of=("self",)).filter(work_order=wo, backflush=True)
-    lines = (
-        lines.filter(Q(operation=op) | Q(operation__isnull=True))
-        if last and last.pk == op.pk
-        else lines.filter(operation=op)
-    )
+    lines = lines.filter(Q(operation=op) | Q(operation__isnull=True)) if last else lines.filter(operation=op)
     for line in lines.select_related("component", "issue_location").order_by("position", "id"):
         share = (line.required_quantity * processed / wo.quantity).quantize(SIX, rounding=ROUND_UP)
         need = min(share, max(line.required_quantity - line.issued_quantity, Decimal(0)))
