@@ -193,6 +193,60 @@ def start_server(port: int) -> subprocess.Popen:
         raise
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (0 when it is gone)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_pids(root: int) -> list[int]:
+    """gunicorn's master and its workers."""
+    pids = [root]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == root:
+                pids.append(int(entry))
+    return pids
+
+
+def _postgres_pids() -> list[int]:
+    """The PostgreSQL backends serving the benchmark's database (the workers' connections); none
+    when the server is on another machine (its process ids mean nothing here)."""
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    if urlparse(os.environ["DATABASE_URL"]).hostname not in ("127.0.0.1", "localhost", "::1", None):
+        return []
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def cpu_snapshot(server: subprocess.Popen) -> dict[str, dict[int, float]]:
+    """CPU used so far by the server's processes, this process (the terminals) and the database
+    backends, to charge each action what it cost the machine (not only how long it waited)."""
+    return {
+        "server": {pid: _cpu_seconds(pid) for pid in _server_pids(server.pid)},
+        "client": {0: time.process_time()},
+        "postgres": {pid: _cpu_seconds(pid) for pid in _postgres_pids()},
+    }
+
+
+def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+    """Seconds of CPU per part between two snapshots (a process that appeared in between counts whole)."""
+    return {part: sum(max(cpu - before[part].get(pid, 0.0), 0.0) for pid, cpu in after[part].items()) for part in after}
+
+
 def log_in(base: str, username: str):
     """A session logged in through the login page, as a person would (CSRF token from the form)."""
     import requests
@@ -396,11 +450,13 @@ def main() -> None:
             start.wait()  # every terminal logged in and warmed up: the day starts now
             clock["deadline"] = time.monotonic() + SECONDS
             began = time.perf_counter()
+            cpu_before = cpu_snapshot(server)
             load_samples = []  # the machine's 1-minute load average while the day runs
             while any(t.is_alive() for t in threads):
                 load_samples.append(os.getloadavg()[0])
                 time.sleep(1)
             elapsed = time.perf_counter() - began
+            cpu = cpu_used(cpu_before, cpu_snapshot(server))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -449,6 +505,14 @@ def main() -> None:
                         }
                         for name, v in sorted(timings.items())
                     },
+                    # CPU of the machine per action while the day ran: gunicorn (master and
+                    # workers), the terminals (this process) and the database's backends.
+                    "cpu_ms_per_action": {
+                        **{part: round(seconds * 1000 / len(everything), 1) for part, seconds in cpu.items()},
+                        "total": round(sum(cpu.values()) * 1000 / len(everything), 1),
+                    }
+                    if everything
+                    else None,
                     "p95_target_ms": TARGET_P95_MS,
                     "p95_within_target": p95 is not None and p95 < TARGET_P95_MS,
                     "errors": len(errors),
