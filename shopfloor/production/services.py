@@ -78,8 +78,13 @@ def _source(work_order: WorkOrder) -> inventory.SourceDocument:
     return inventory.SourceDocument("production.workorder", str(work_order.pk), work_order.number)
 
 
+# Row locks name their rows (`of`): a FOR UPDATE over a select_related join also locks every
+# joined row, and the plant, the work center and a shared component are the same row for every
+# order, which serialized all terminals of a plant behind one another (PostgreSQL).
+
+
 def _locked(work_order: WorkOrder) -> WorkOrder:
-    return WorkOrder.objects.select_for_update().select_related("item", "plant").get(pk=work_order.pk)
+    return WorkOrder.objects.select_for_update(of=("self",)).select_related("item", "plant").get(pk=work_order.pk)
 
 
 def _check_location(location: Location | None, plant: Plant, field: str) -> None:
@@ -563,7 +568,7 @@ def update_material(*, actor: Any, material: WorkOrderMaterial, data: dict[str, 
     access.require(actor, "production.change_workorder", plant=wo.plant)
     if wo.status in ("completed", "cancelled"):
         raise Conflict(f"{wo.number} is {wo.status}.")
-    line = WorkOrderMaterial.objects.select_for_update().select_related("component").get(pk=material.pk)
+    line = WorkOrderMaterial.objects.select_for_update(of=("self",)).select_related("component").get(pk=material.pk)
     before = audit.snapshot(line)
     for name, value in data.items():
         if name not in ("backflush", "operation", "issue_location"):
@@ -586,8 +591,9 @@ def update_material(*, actor: Any, material: WorkOrderMaterial, data: dict[str, 
 
 
 def _locked_operation(operation: Operation) -> Operation:
+    """The job card and its order, locked (the first start moves the order in progress)."""
     return (
-        Operation.objects.select_for_update()
+        Operation.objects.select_for_update(of=("self", "work_order"))
         .select_related("work_order", "work_order__plant", "work_center")
         .get(pk=operation.pk)
     )
@@ -1052,11 +1058,11 @@ def _material_line(wo: WorkOrder, material: WorkOrderMaterial | None, item: Item
     if material is not None:
         if material.work_order_id != wo.pk:
             raise ValidationError({"material": ["The material line belongs to another work order."]})
-        return WorkOrderMaterial.objects.select_for_update().select_related("component").get(pk=material.pk)
+        return WorkOrderMaterial.objects.select_for_update(of=("self",)).select_related("component").get(pk=material.pk)
     if item is None:
         raise ValidationError({"material": ["Name the material line (or the item) to issue."]})
     line = (
-        WorkOrderMaterial.objects.select_for_update()
+        WorkOrderMaterial.objects.select_for_update(of=("self",))
         .select_related("component")
         .filter(work_order=wo, component=item)
         .order_by("position", "id")
