@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _settings_environment() -> None:
+def settings_environment() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopfloor.settings")
     for name in ("SHOPFLOOR_TESTING", "DJANGO_ENV"):
         os.environ.pop(name, None)
@@ -58,7 +58,7 @@ def bench_database(prefix: str, *, setup: bool = True) -> Iterator[str]:
     With `setup` (the default), django.setup() and migrate run first; without, the caller (or
     a child process it starts with this environment) does.
     """
-    _settings_environment()
+    settings_environment()
     server = os.environ.get("DATABASE_URL", "")
     url, name = _create(server, prefix)
     os.environ["DATABASE_URL"] = url

@@ -33,9 +33,9 @@ import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _database import bench_database, settings_environment
+
 LEVEL_SIZES = (1000, 3000, 5000, 5000, 6000)  # 20,000 items
 LINES_PER_LEVEL = (10, 10, 6, 6)  # lines of each parent of levels 0-3: 100,000 lines
 SALES_LINES, FORECASTS = 7000, 3000
@@ -45,40 +45,8 @@ PLAN_DATE = date(2027, 1, 4)
 TARGET_SECONDS, TARGET_MB = 10.0, 1024
 
 
-def _throwaway_database() -> tuple[str, str | None]:
-    """(DATABASE_URL to use, name of a PostgreSQL database to drop afterwards or None)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        db = ROOT / "var" / "bench_mrp.sqlite3"
-        db.parent.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{db}", None
-    if not url.startswith(("postgres://", "postgresql://")):
-        return url, None
-    import psycopg
-
-    name = f"bench_mrp_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}", name
-
-
-def _drop(server_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopfloor.settings")
-    for name in ("SHOPFLOOR_TESTING", "DJANGO_ENV"):
-        os.environ.pop(name, None)
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-    sys.path.insert(0, str(ROOT))
+    settings_environment()
     import django
 
     django.setup()
@@ -340,15 +308,9 @@ def main() -> None:
         _setup_django()
         print(json.dumps(measure_run(int(sys.argv[2]), int(sys.argv[3]))))
         return
-    server_url = os.environ.get("DATABASE_URL", "")
-    url, dropme = _throwaway_database()
-    os.environ["DATABASE_URL"] = url
-    _setup_django()
-    from django.core.management import call_command
-    from django.db import connection, connections
+    with bench_database("bench_mrp") as url:
+        from django.db import connection, connections
 
-    try:
-        call_command("migrate", verbosity=0)
         info = build()
         vendor = connection.vendor
         connections.close_all()
@@ -375,10 +337,6 @@ def main() -> None:
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "cpus": os.cpu_count(),
         }
-    finally:
-        connections.close_all()
-        if dropme:
-            _drop(server_url, dropme)
     print(json.dumps(result, indent=2))
 
 
