@@ -142,7 +142,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "switch_organizations": organizations,
         "switch_plants": plants,
         "theme": user.theme,
-        "navigation": navigation(request),
+        # Lazy: built only by a page that shows the menu (a floor terminal never does).
+        "navigation": SimpleLazyObject(lambda: navigation(request)),
         # Lazy: one COUNT on the inbox index, run only when a template shows the badge.
         "unread_notifications": SimpleLazyObject(lambda: _unread_notifications(user, organization)),
     }
