@@ -19,7 +19,7 @@ import statistics
 import time
 from decimal import Decimal
 
-from _database import analyze, bench_database
+from _database import analyze, bench_database, cpu_reference_seconds
 
 LINES = int(os.environ.get("BENCH_BOM_LINES", "50000"))
 LEVELS = int(os.environ.get("BENCH_BOM_LEVELS", "10"))
@@ -169,6 +169,7 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "rollup_queries": len(queries),
             "rollup_total_cost": str(selectors.money(rolled.total)),
+            "cpu_reference_seconds": cpu_reference_seconds(),
         }
     print(json.dumps(result, indent=2))
 

@@ -34,7 +34,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
-from _database import bench_database, settings_environment
+from _database import bench_database, cpu_reference_seconds, settings_environment
 
 LEVEL_SIZES = (1000, 3000, 5000, 5000, 6000)  # 20,000 items
 LINES_PER_LEVEL = (10, 10, 6, 6)  # lines of each parent of levels 0-3: 100,000 lines
@@ -336,6 +336,7 @@ def main() -> None:
             "under_1GB": measured["peak_rss_mb"] < TARGET_MB,
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "cpus": os.cpu_count(),
+            "cpu_reference_seconds": cpu_reference_seconds(),
         }
     print(json.dumps(result, indent=2))
 
