@@ -549,7 +549,11 @@ def decide(
 def _decide(
     request: ApprovalRequest, actor: Any, approve: bool, comment: str, signature: SignatureInput | None
 ) -> ApprovalRequest:
-    request = ApprovalRequest.objects.select_for_update().select_related("transition__target").get(pk=request.pk)
+    # of=("self",): the joined transition and state are workflow definition rows every request of
+    # that step shares; locking them too made every decision on that step wait for the others.
+    request = (
+        ApprovalRequest.objects.select_for_update(of=("self",)).select_related("transition__target").get(pk=request.pk)
+    )
     if request.status != ApprovalRequest.Status.PENDING:
         raise Conflict(f"This approval request is already {request.get_status_display().lower()}.")
     obj = _lock(_target_of(request))
