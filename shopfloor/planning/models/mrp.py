@@ -42,6 +42,19 @@ def _creator(**options: object) -> models.ForeignKey:
     )
 
 
+def _optional_reference(to: str | type[models.Model], **options: object) -> models.ForeignKey:
+    """An optional key to a document or master record, checked by the database but not indexed
+    in full (most result rows have none: see _when_set for the partial index)."""
+    defaults: dict[str, object] = {
+        "null": True,
+        "blank": True,
+        "on_delete": models.PROTECT,
+        "related_name": "+",
+        "db_index": False,
+    }
+    return models.ForeignKey(to, **{**defaults, **options})  # type: ignore[arg-type]
+
+
 def _when_set(prefix: str, *fields: str) -> list[models.Index]:
     """Indexes on optional keys that only hold rows where the key is set (most rows have none)."""
     return [
@@ -107,28 +120,10 @@ class PlannedOrder(PlantModel):
     bom_version = models.ForeignKey(
         "catalog.BomVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    supplier = models.ForeignKey(
-        "partners.Supplier", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    supplier = _optional_reference("partners.Supplier")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PLANNED, editable=False)
-    work_order = models.ForeignKey(
-        "production.WorkOrder",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        db_index=False,
-    )
-    purchase_order = models.ForeignKey(
-        "purchasing.PurchaseOrder",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        db_index=False,
-    )
+    work_order = _optional_reference("production.WorkOrder", editable=False)
+    purchase_order = _optional_reference("purchasing.PurchaseOrder", editable=False)
 
     class Meta(PlantModel.Meta):
         ordering = ["run", "low_level_code", "item", "due_date", "id"]
@@ -167,18 +162,12 @@ class Pegging(TenantModel):
     demand_kind = models.CharField(max_length=14, choices=DemandKind.choices)
     demand_date = models.DateField()
     quantity = models.DecimalField(**QUANTITY, help_text="How much of the planned order serves this demand.")
-    sales_order_line = models.ForeignKey(
-        "sales.SalesOrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    forecast = models.ForeignKey(
-        Forecast, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
+    sales_order_line = _optional_reference("sales.SalesOrderLine")
+    forecast = _optional_reference(Forecast, on_delete=models.SET_NULL)
     parent_planned_order = _within_run(
         PlannedOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="child_peggings"
     )
-    work_order = models.ForeignKey(
-        "production.WorkOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    work_order = _optional_reference("production.WorkOrder")
 
     class Meta(TenantModel.Meta):
         ordering = ["planned_order", "demand_date", "id"]
@@ -211,17 +200,8 @@ class MrpException(TenantModel):
     planned_order = _within_run(
         PlannedOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="exceptions", db_index=False
     )
-    work_order = models.ForeignKey(
-        "production.WorkOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    purchase_order_line = models.ForeignKey(
-        "purchasing.PurchaseOrderLine",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    work_order = _optional_reference("production.WorkOrder")
+    purchase_order_line = _optional_reference("purchasing.PurchaseOrderLine")
 
     class Meta(TenantModel.Meta):
         ordering = ["run", "item", "kind", "id"]
