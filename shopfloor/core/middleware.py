@@ -130,10 +130,7 @@ def organization_for_request(request: HttpRequest, user: Any) -> Any:
 
     if not getattr(user, "is_authenticated", False):
         return None
-    organizations = sorted(
-        (m.organization for m in access.memberships_of(user) if m.organization.is_active),
-        key=lambda org: (org.name, org.pk),
-    )
+    organizations = access.organizations_of(user)
     wanted = request.headers.get("X-Organization") or (
         request.session.get("organization") if hasattr(request, "session") else None
     )

@@ -120,16 +120,14 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     from shopfloor.core import access
-    from shopfloor.core.models import Membership, Organization, Plant
+    from shopfloor.core.models import Organization, Plant
 
     organization = getattr(request, "organization", None)
+    organizations: Any
     if user.is_superuser:
         organizations = Organization.objects.filter(is_active=True)
-    else:
-        organizations = Organization.objects.filter(
-            pk__in=Membership.objects.unscoped().filter(user=user, is_active=True).values("organization_id"),
-            is_active=True,
-        )
+    else:  # the memberships this request already read for its permissions
+        organizations = access.organizations_of(user)
     plants: Any = []
     if organization is not None:
         plants = Plant.objects.unscoped().filter(organization=organization, is_active=True)
