@@ -10,12 +10,15 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 from rest_framework import permissions as drf_permissions
 
 from . import tenancy
+
+M = TypeVar("M", bound=Model)
 
 if TYPE_CHECKING:
     from .models import Membership, Plant
@@ -271,6 +274,26 @@ def allowed_plant_ids(user: Any, organization: Any = None) -> set[int] | None:
     if grant is None:
         return set()
     return set(grant.plant_ids) or None
+
+
+def at_user_plants(queryset: QuerySet[M], user: Any, field: str = "plant") -> QuerySet[M]:
+    """`queryset` limited to the plants `user` works at (`field` leads to the row's plant);
+    unchanged for a member of every plant, empty for a user who is no member. Reads of
+    plant-bound records use it so that another plant's row is not found (404), like another
+    organization's."""
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    plants = allowed_plant_ids(user)
+    if plants is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": plants})
+
+
+def plants_of(user: Any) -> QuerySet[Plant]:
+    """The active plants of the current organization `user` works at, by code."""
+    from .models import Plant
+
+    return at_user_plants(Plant.objects.filter(is_active=True), user, "pk").order_by("code")
 
 
 def has_perm(user: Any, perm: str, plant: Plant | None = None, organization: Any = None) -> bool:

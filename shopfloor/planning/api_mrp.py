@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from shopfloor.core import access
 from shopfloor.core.api.router import router
 from shopfloor.core.api.serializers import StrictSerializerMixin, TenantModelSerializer
 from shopfloor.core.api.viewsets import TenantCreateListRetrieveViewSet, TenantModelViewSet, TenantReadOnlyViewSet
@@ -25,7 +26,6 @@ from shopfloor.partners.models import Supplier
 
 from . import selectors_mrp_views as selectors
 from .models import Forecast, MrpException, MrpItemResult, MrpRun, Pegging, PlannedOrder
-from .selectors_plants import at_user_plants
 from .services import firm as firm_services
 from .services import forecast as forecast_services
 from .services import mrp as mrp_services
@@ -71,7 +71,7 @@ class AtUserPlantsMixin:
 
     def get_queryset(self) -> Any:
         user = getattr(getattr(self, "request", None), "user", None)
-        return at_user_plants(super().get_queryset(), user, self.plant_field)  # type: ignore[misc]
+        return access.at_user_plants(super().get_queryset(), user, self.plant_field)  # type: ignore[misc]
 
 
 class MrpRunSerializer(TenantModelSerializer):

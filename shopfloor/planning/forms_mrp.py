@@ -10,13 +10,13 @@ from django import forms
 from django.utils import timezone
 
 from shopfloor.catalog.models import Item
+from shopfloor.core import access
 from shopfloor.core.forms import ServiceModelForm
 from shopfloor.core.models import Plant
 from shopfloor.partners.models import Supplier
 
 from . import capacity
 from .models import Forecast
-from .selectors_plants import plants_of
 
 
 def _plants() -> Any:
@@ -48,7 +48,7 @@ class MrpRunForm(forms.Form):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         """`user`: offer only the plants they work at."""
         super().__init__(*args, **kwargs)
-        self.fields["plant"].queryset = _plants() if user is None else plants_of(user)
+        self.fields["plant"].queryset = _plants() if user is None else access.plants_of(user)
 
 
 class FirmForm(forms.Form):

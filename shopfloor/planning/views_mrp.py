@@ -29,7 +29,6 @@ from shopfloor.core.views import (
 from . import selectors_mrp_views as selectors
 from .forms_mrp import FirmForm, ForecastForm, MrpRunForm
 from .models import Forecast, MrpException, MrpRun, PlannedOrder
-from .selectors_plants import at_user_plants
 from .services import firm as firm_services
 from .services import forecast as forecast_services
 from .services import mrp as mrp_services
@@ -126,7 +125,7 @@ class MrpRunListView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        runs = at_user_plants(selectors.mrp_runs(), self.request.user)
+        runs = access.at_user_plants(selectors.mrp_runs(), self.request.user)
         plant = self.request.GET.get("plant", "")
         if plant.isdigit():
             runs = runs.filter(plant_id=int(plant))
@@ -164,7 +163,7 @@ class MrpRunCreateView(TenantViewMixin, View):
 
 def _run(request: HttpRequest, pk: int) -> MrpRun:
     """The run, if it is of a plant the user works at (else 404)."""
-    return get_object_or_404(at_user_plants(selectors.mrp_runs(), request.user), pk=pk)
+    return get_object_or_404(access.at_user_plants(selectors.mrp_runs(), request.user), pk=pk)
 
 
 class MrpRunDetailView(TenantViewMixin, TemplateView):

@@ -26,7 +26,6 @@ from shopfloor.production.models import Operation as JobCard
 from . import selectors_schedule as selectors
 from .forms_schedule import PinForm, RescheduleForm
 from .models import OperationPin, ScheduleRun
-from .selectors_plants import at_user_plants, plants_of
 from .services import schedule as services
 
 ACTIVE = (ScheduleRun.Status.QUEUED, ScheduleRun.Status.RUNNING)
@@ -35,7 +34,7 @@ ACTIVE = (ScheduleRun.Status.QUEUED, ScheduleRun.Status.RUNNING)
 def _plant(request: HttpRequest) -> Plant | None:
     """The plant asked for (?plant=), else the one in context, else the user's first; only a
     plant the user works at (another one: 404)."""
-    plants = plants_of(request.user)
+    plants = access.plants_of(request.user)
     wanted = request.GET.get("plant") or request.POST.get("plant") or ""
     if wanted.isdigit():
         return get_object_or_404(plants, pk=int(wanted))
@@ -64,7 +63,7 @@ class ScheduleView(TenantViewMixin, TemplateView):
         context.update(
             title="Schedule",
             plant=plant,
-            plants=plants_of(self.request.user),
+            plants=access.plants_of(self.request.user),
             view=view,
             reschedule_form=RescheduleForm(),
             can_run=access.has_perm(self.request.user, services.RUN_SCHEDULE, plant=plant),
@@ -109,7 +108,7 @@ class ScheduleStatusView(TenantViewMixin, View):
     permission_required = "planning.view_schedulerun"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        run = get_object_or_404(at_user_plants(selectors.schedule_runs(), request.user), pk=pk)
+        run = get_object_or_404(access.at_user_plants(selectors.schedule_runs(), request.user), pk=pk)
         response = render(request, "planning/_schedule_status.html", {"latest": run, "active": run.status in ACTIVE})
         if run.status not in ACTIVE and request.GET.get("was") == "active":
             response["HX-Refresh"] = "true"
