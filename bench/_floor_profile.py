@@ -2,8 +2,9 @@
 
 Builds the scene of bench/shopfloor_day.py (a few orders) on a throwaway PostgreSQL database,
 then works two orders through the /floor/ pages with one Django test client (no network, no
-other load on the process), and prints, per action kind, the queries (the POST and the GET of
-the page it redirects to) and this process's CPU milliseconds (median of the orders worked).
+other load on the process), and prints, per action kind, the queries and this process's CPU
+milliseconds (median of the orders worked). An action is what the tablet waits for: one htmx POST
+(HX-Request, HX-Target "terminal") answered with the terminal panel of the page it leads to.
 With BENCH_SQL=<action name>, the statements of that action are printed too (to find repeats).
 With BENCH_PROFILE=<action name> (or "all"), that action runs under cProfile (warm-up sample
 excluded; this process's CPU clock, or BENCH_PROFILE_CLOCK=wall) and the top functions by
@@ -41,6 +42,7 @@ COUNT_CALLS = os.environ.get("BENCH_CALLS", "") not in ("", "0")
 PROFILE = os.environ.get("BENCH_PROFILE", "")
 PROFILE_OUT = os.environ.get("BENCH_PROFILE_OUT", "/tmp/floor_profile.pstats")
 PROFILE_LINES = int(os.environ.get("BENCH_PROFILE_LINES", "45"))
+HTMX = {"HX-Request": "true", "HX-Target": "terminal"}  # what the terminal panel's hx-post sends
 
 
 def main() -> None:
@@ -81,9 +83,7 @@ def main() -> None:
                     profiler.enable()
                 if counter is not None:
                     counter.enable()
-                response = client.post(url, data)
-                if response.status_code == 302:
-                    response = client.get(response["Location"])
+                response = client.post(url, data, headers=HTMX)
                 if counter is not None:
                     counter.disable()
                     calls[name].append(pstats.Stats(counter).total_calls)
@@ -91,7 +91,7 @@ def main() -> None:
                     profiler.disable()
                     profiled[name] += 1
                 cpu[name].append((time.process_time() - began) * 1000)
-            assert response.status_code == 200, (name, response.status_code)
+            assert response.status_code == 200 and response.has_header("HX-Push-Url"), (name, response.status_code)
             assert b"message-error" not in response.content, (name, response.content[:3000])
             queries[name].append(len(captured))
             if name == SHOW and not shown:

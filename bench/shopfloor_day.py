@@ -8,9 +8,11 @@ terminal is a thread of this process speaking real HTTP to it (a `requests` sess
 through the login page, CSRF token included, and keeps its cookies), with its own operator. It
 takes its share of the released orders and works them as a scanner would: scan the order, then
 for each operation scan its code, START, (on the first operation) scan the component's lot label
-and confirm the issue, COMPLETE and post the good quantity. An action is one POST and the GET of
-the page it redirects to (what the operator waits for). Between actions a terminal waits a think
-time (default 0.3 s: a person reading the screen and reaching for the next label).
+and confirm the issue, COMPLETE and post the good quantity. An action is what the operator waits
+for on the tablet: one htmx POST (HX-Request, HX-Target "terminal", as the terminal's hx-post
+sends it) answered with the terminal panel of the page it leads to (HX-Push-Url names that page);
+a redirect instead counts as an error. Between actions a terminal waits a think time (default
+0.3 s: a person reading the screen and reaching for the next label).
 
 Reports per-action latency (p50/p95/max), errors (a 4xx/5xx or an error message on the page),
 and whether the books balance afterwards: stock balances equal the ledger's sums, every material
@@ -275,28 +277,33 @@ def terminal(index, base, user, orders, lot, component, store, clock, timings, e
         start.wait()
         return
     csrf = session.cookies.get("csrftoken", "")
+    shown = {"url": "/floor/"}  # the page the tablet shows (its address bar)
 
     def act(name, method, url, data=None):
+        # What htmx sends with the panel's hx-post / hx-get (hx-target="#terminal").
+        headers = {"HX-Request": "true", "HX-Target": "terminal", "HX-Current-URL": base + shown["url"]}
         began = time.perf_counter()
         try:
             if method == "post":
                 response = session.post(
                     base + url,
                     data={**(data or {}), "csrfmiddlewaretoken": csrf},
-                    headers={"Referer": base + url},
+                    headers={**headers, "Referer": base + shown["url"], "X-CSRFToken": csrf},
+                    allow_redirects=False,  # the tablet's answer is the panel itself
                     timeout=60,
                 )
             else:
-                response = session.get(base + url, timeout=60)
+                response = session.get(base + url, headers=headers, allow_redirects=False, timeout=60)
         except Exception as exc:  # noqa: BLE001 - a refused or timed-out request is an error the operator sees
             timings[name].append((time.perf_counter() - began) * 1000)
             errors.append({"terminal": index, "action": name, "status": 0, "message": repr(exc)[:200]})
             time.sleep(THINK)
             return None
-        elapsed = (time.perf_counter() - began) * 1000  # the POST and the redirected GET
+        elapsed = (time.perf_counter() - began) * 1000  # one request: the POST answered with the panel
         timings[name].append(elapsed)
         problem = ERROR.search(response.text) if response.status_code == 200 else None
-        if response.status_code >= 400 or problem:
+        shown["url"] = response.headers.get("HX-Push-Url") or shown["url"]
+        if response.status_code != 200 or problem:
             errors.append(
                 {
                     "terminal": index,

@@ -2,13 +2,19 @@
 
 Every screen has one scan field that holds the focus: the scanner types a code and Enter. A
 work order or operation code opens it; START / PAUSE / RESUME / COMPLETE act on the job card
-shown; a lot or serial label issues material to it. Actions post, then redirect (so a reload
-never posts twice); with htmx only the terminal panel is swapped. Every write is a call to
-`floor.services`, which calls production's services.
+shown; a lot or serial label issues material to it. Every write is a call to `floor.services`,
+which calls production's services.
+
+An action posts. A browser without JavaScript is redirected to the page the action leads to
+(so a reload never posts twice) and gets the whole page. The tablet's htmx requests (those that
+swap the #terminal panel) are answered at once with that page's panel alone and its address in
+`HX-Push-Url`, so the address bar, a reload and the back button still show that page: one round
+trip per action instead of two, and no page shell rendered around a panel the tablet discards.
 """
 
 from __future__ import annotations
 
+import copy
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -16,9 +22,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import resolve, reverse
+from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -55,6 +62,35 @@ def url_for(target: WorkOrder | Operation | None, step: str = "", **params: Any)
     return f"{url}?{urlencode(query)}" if query else url
 
 
+def wants_panel(request: HttpRequest) -> bool:
+    """Whether the request is the tablet's htmx request swapping the terminal panel (HX-Target
+    "terminal"): it takes the panel alone. A history restore (the back button with htmx's cache
+    empty) replaces the whole page, so it takes the whole page, as does any other request."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and htmx.target == "terminal" and not htmx.history_restore_request
+
+
+def _show(request: HttpRequest, url: str) -> HttpResponse:
+    """Where an action leads (`url`, a terminal page). Without htmx a redirect to it (the page is
+    fetched next, so a reload never posts again). With htmx that page's panel, rendered now, with
+    `HX-Push-Url: url`: the tablet shows the address of the page, never the POST's. The page view
+    runs on a GET copy of this request (its own permission check, query string and path; the same
+    user, session and messages, so the action's message shows in the panel it answers with)."""
+    if not wants_panel(request):
+        return HttpResponseRedirect(url)
+    path, _, query = url.partition("?")
+    match = resolve(path)
+    page = copy.copy(request)
+    page.method = "GET"
+    page.path = page.path_info = path
+    page.GET = QueryDict(query)
+    page.POST = QueryDict()
+    page.resolver_match = match
+    response = match.func(page, *match.args, **match.kwargs)
+    response["HX-Push-Url"] = url
+    return response
+
+
 def _context_of(value: str) -> WorkOrder | Operation | None:
     """The object the terminal showed when the scan was made ("op:12", "wo:3"), in this organization."""
     kind, _, pk = (value or "").partition(":")
@@ -77,6 +113,7 @@ def _opens_work(text: str) -> bool:
 
 class _TerminalPage(TenantViewMixin, TemplateView):
     template_name = "floor/terminal.html"
+    panel_template_name = "floor/panel.html"  # the panel alone, for the tablet's htmx requests
     permission_required = "production.view_workorder"
     context_key = ""
 
@@ -89,6 +126,14 @@ class _TerminalPage(TenantViewMixin, TemplateView):
         context["scan_form"] = forms.ScanForm(initial={"context": self.context_key})
         context["step"] = self.request.GET.get("step", "")
         return context
+
+    def get_template_names(self) -> list[str]:
+        return [self.panel_template_name if wants_panel(self.request) else self.template_name]
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        patch_vary_headers(response, ("HX-Request", "HX-Target"))  # the same address, two answers
+        return response
 
 
 class TerminalView(_TerminalPage):
@@ -211,7 +256,7 @@ class ScanView(TenantViewMixin, View):
         shown = request.POST.get("context", "")
         if not form.is_valid():
             messages.error(request, "Scan or type a code.")
-            return HttpResponseRedirect(url_for(_context_of(shown)))
+            return _show(request, url_for(_context_of(shown)))
         text = form.cleaned_data["code"]
         # A work order or job card code opens it whatever the screen showed: what that was is
         # read only for the scans that act on it (commands, labels) or to go back after an error.
@@ -220,13 +265,13 @@ class ScanView(TenantViewMixin, View):
             result = services.scan(actor=request.user, text=text, context=context)
         except (ValidationError, Conflict, PermissionDenied) as exc:
             _problem(request, exc)
-            return HttpResponseRedirect(url_for(context if context is not None else _context_of(shown)))
+            return _show(request, url_for(context if context is not None else _context_of(shown)))
         if result.message:
             messages.success(request, result.message)
         params: dict[str, Any] = {}
         if result.step == "issue":
             params = {"lot": result.prefill["lot"].pk}
-        return HttpResponseRedirect(url_for(result.target, result.step, **params))
+        return _show(request, url_for(result.target, result.step, **params))
 
 
 class OperationActionView(TenantViewMixin, View):
@@ -238,15 +283,15 @@ class OperationActionView(TenantViewMixin, View):
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         op = get_object_or_404(Operation.objects, pk=pk)  # the service locks and reads it
         if action not in self.words:
-            return HttpResponseRedirect(url_for(op))
+            return _show(request, url_for(op))
         try:
             result = services.command(actor=request.user, operation=op, word=self.words[action])
         except (ValidationError, Conflict, PermissionDenied) as exc:
             _problem(request, exc)
-            return HttpResponseRedirect(url_for(op))
+            return _show(request, url_for(op))
         if result.message:
             messages.success(request, result.message)
-        return HttpResponseRedirect(url_for(result.target, result.step))
+        return _show(request, url_for(result.target, result.step))
 
 
 class CompleteView(TenantViewMixin, View):
@@ -258,7 +303,7 @@ class CompleteView(TenantViewMixin, View):
         values = {k: request.POST.get(k, "")[:40] for k in ("good", "scrap", "scrap_reason")}
         if not form.is_valid():
             messages.error(request, " ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()))
-            return HttpResponseRedirect(url_for(op, "complete", **values))
+            return _show(request, url_for(op, "complete", **values))
         data = form.cleaned_data
         try:
             op = services.complete(
@@ -270,13 +315,13 @@ class CompleteView(TenantViewMixin, View):
             )
         except (ValidationError, Conflict, PermissionDenied) as exc:
             _problem(request, exc)
-            return HttpResponseRedirect(url_for(op, "complete", **values))
+            return _show(request, url_for(op, "complete", **values))
         scrap = f", {format(op.scrap_quantity.normalize(), 'f')} scrap" if op.scrap_quantity else ""
         messages.success(
             request,
             f"Operation {op.sequence} completed: {format(op.good_quantity.normalize(), 'f')} good{scrap}.",
         )
-        return HttpResponseRedirect(url_for(op))
+        return _show(request, url_for(op))
 
 
 class IssueView(TenantViewMixin, View):
@@ -297,7 +342,7 @@ class IssueView(TenantViewMixin, View):
         back = {k: request.POST.get(k, "")[:40] for k in ("lot", "location", "quantity")}
         if not form.is_valid():
             messages.error(request, " ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()))
-            return HttpResponseRedirect(url_for(target, "issue", **back))
+            return _show(request, url_for(target, "issue", **back))
         data = form.cleaned_data
         try:
             issue = services.issue_lot(
@@ -311,13 +356,13 @@ class IssueView(TenantViewMixin, View):
             )
         except (ValidationError, Conflict, PermissionDenied) as exc:
             _problem(request, exc)
-            return HttpResponseRedirect(url_for(target, "issue", **back))
+            return _show(request, url_for(target, "issue", **back))
         messages.success(
             request,
             f"Issued {format(issue.quantity.normalize(), 'f')} {issue.item.stock_unit} of {issue.item.number} "
             f"lot {data['lot'].number} from {issue.location.code} to {work_order.number}.",
         )
-        return HttpResponseRedirect(url_for(target))
+        return _show(request, url_for(target))
 
 
 # --- Travellers and labels ------------------------------------------------------------------------------

@@ -193,3 +193,125 @@ def test_terminal_pages_cost_the_same_queries_for_2_or_6_operations(web, tenant,
             assert web.get(url.format(op=op.pk, wo=wo.pk)).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+# --- The tablet: htmx requests that swap the #terminal panel --------------------------------------
+
+HTMX = {"HX-Request": "true", "HX-Target": "terminal"}
+
+
+def panel(response, url: str) -> str:
+    """The body of an htmx answer: the panel alone (no page shell), for the page at `url`, which
+    the tablet's address bar shows (HX-Push-Url)."""
+    assert response.status_code == 200, response.content[:300]
+    assert response["HX-Push-Url"] == url
+    assert [t.name for t in response.templates][:2] == ["floor/panel.html", "floor/_panel.html"]
+    body = response.content.decode()
+    assert body.count('id="terminal"') == 1  # what hx-select="#terminal" picks
+    assert "<html" not in body and "terminal-bar" not in body and "topbar" not in body
+    return body
+
+
+def test_an_htmx_action_answers_at_once_with_the_panel_of_where_it_leads(web, tenant):
+    wo = released_order(quantity=10, per_unit=2, stock=100)
+    op = wo.operations.get(sequence=10)
+    lot = wo.materials.get().component.lots.get()
+
+    body = panel(web.post("/floor/scan/", {"code": wo.number}, headers=HTMX), f"/floor/work-orders/{wo.pk}/")
+    assert f'value="wo:{wo.pk}"' in body and f"<title>{wo.number} · Terminal · Shopfloor</title>" in body
+    body = panel(
+        web.post("/floor/scan/", {"code": f"{wo.number}/10", "context": f"wo:{wo.pk}"}, headers=HTMX),
+        f"/floor/operations/{op.pk}/",
+    )
+    assert f'value="op:{op.pk}"' in body and "data-scan-field" in body and "autofocus" in body
+
+    response = web.post("/floor/scan/", {"code": "START", "context": f"op:{op.pk}"}, headers=HTMX)
+    assert '<div class="message message-success">Operation 10 started.</div>' in panel(
+        response, f"/floor/operations/{op.pk}/"
+    )
+    # The message was shown in that answer: the next page does not show it again.
+    assert shown_messages(web.get(f"/floor/operations/{op.pk}/")) == []
+
+    response = web.post(
+        "/floor/scan/", {"code": f"LOT:{lot.item.number}:{lot.number}", "context": f"op:{op.pk}"}, headers=HTMX
+    )
+    body = panel(response, f"/floor/operations/{op.pk}/?step=issue&lot={lot.pk}")
+    form = response.context["issue_form"]
+    assert (form.initial["lot"], form.initial["quantity"]) == (lot.pk, "20")
+    # The issue form's Cancel goes back to the job card, not to the POST's address.
+    assert f'href="/floor/operations/{op.pk}/" hx-get="/floor/operations/{op.pk}/" data-cancel' in body
+    data = {"lot": lot.pk, "location": form.initial["location"], "quantity": "20", "key": form.initial["key"]}
+    body = panel(web.post(f"/floor/op/{op.pk}/issue/", data, headers=HTMX), f"/floor/operations/{op.pk}/")
+    assert f"Issued 20 {lot.item.stock_unit.code} of {lot.item.number} lot {lot.number}" in body
+    assert wo.materials.get().issued_quantity == 20
+
+    response = web.post("/floor/scan/", {"code": "COMPLETE", "context": f"op:{op.pk}"}, headers=HTMX)
+    body = panel(response, f"/floor/operations/{op.pk}/?step=complete")
+    assert response.context["received"] == 10 and "data-step-form" in body
+    response = web.post(f"/floor/operations/{op.pk}/complete/", {"good": "10", "scrap": ""}, headers=HTMX)
+    assert "Operation 10 completed: 10 good." in panel(response, f"/floor/operations/{op.pk}/")
+    op.refresh_from_db()
+    assert (op.status, op.good_quantity) == ("completed", 10)
+
+
+def test_an_htmx_refusal_shows_its_message_in_the_panel_and_writes_nothing(web, tenant):
+    from shopfloor.inventory.models import StockMove
+    from shopfloor.workflows.models import TransitionRecord
+
+    wo = released_order(quantity=10)
+    op = wo.operations.get(sequence=10)
+    body = panel(
+        web.post("/floor/scan/", {"code": "NONSENSE", "context": f"op:{op.pk}"}, headers=HTMX),
+        f"/floor/operations/{op.pk}/",
+    )
+    assert 'class="message message-error">' in body and "is not a code the terminal knows" in body
+
+    web.post(f"/floor/operations/{op.pk}/start/", headers=HTMX)
+    op.refresh_from_db()
+    before = (op.status, op.good_quantity, StockMove.objects.count(), TransitionRecord.objects.count())
+    response = web.post(f"/floor/operations/{op.pk}/complete/", {"good": "12"}, headers=HTMX)
+    body = panel(response, f"/floor/operations/{op.pk}/?step=complete&good=12")
+    assert "message-error" in body and "received 10" in body
+    assert response.context["complete_form"].initial["good"] == "12"  # kept for correcting it
+    op.refresh_from_db()
+    assert (op.status, op.good_quantity, StockMove.objects.count(), TransitionRecord.objects.count()) == before
+
+    # A refused issue (nothing to issue) is a message on the job card too, and moves no stock.
+    lot = wo.materials.get().component.lots.get()
+    data = {"lot": lot.pk, "location": wo.issue_location.pk, "quantity": "0", "key": "k-1"}
+    body = panel(
+        web.post(f"/floor/op/{op.pk}/issue/", data, headers=HTMX),
+        f"/floor/operations/{op.pk}/?step=issue&lot={lot.pk}&location={wo.issue_location.pk}&quantity=0",
+    )
+    assert "message-error" in body
+    assert StockMove.objects.count() == before[2] and wo.material_issues.count() == 0
+
+
+def test_htmx_gets_take_the_panel_and_everything_else_the_page(web, tenant):
+    wo = released_order()
+    op = wo.operations.get(sequence=10)
+    url = f"/floor/operations/{op.pk}/"
+    response = web.get(url, headers=HTMX)
+    assert [t.name for t in response.templates][:2] == ["floor/panel.html", "floor/_panel.html"]
+    assert "HX-Push-Url" not in response  # htmx pushes the address it asked for
+    assert {"HX-Request", "HX-Target"} <= {v.strip() for v in response["Vary"].split(",")}
+    # Without htmx, an htmx request aimed elsewhere, or htmx restoring history: the whole page.
+    for headers in ({}, {"HX-Request": "true", "HX-Target": "main"}, {**HTMX, "HX-History-Restore-Request": "true"}):
+        response = web.get(url, headers=headers)
+        assert response.templates[0].name == "floor/terminal.html", headers
+        assert "terminal-bar" in response.content.decode()
+    # An action without htmx still redirects (post, redirect, get) to the page htmx would push.
+    response = web.post("/floor/scan/", {"code": "START", "context": f"op:{op.pk}"})
+    assert (response.status_code, response["Location"]) == (302, url)
+
+
+def test_an_htmx_action_checks_permissions_as_before(client, org, tenant):
+    op = released_order().operations.get(sequence=10)
+    client.force_login(member(org, ["*.view_*"], username="watcher"))
+    body = panel(
+        client.post("/floor/scan/", {"code": "START", "context": f"op:{op.pk}"}, headers=HTMX),
+        f"/floor/operations/{op.pk}/",
+    )
+    assert "production.change_operation" in body
+    op.refresh_from_db()
+    assert op.status == "pending"
