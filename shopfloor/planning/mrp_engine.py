@@ -65,6 +65,7 @@ WORK_ORDER = "work_order"
 PLANNED_ORDER = "planned_order"
 _RANK = {SAFETY_STOCK: 0, SALES_ORDER: 1, WORK_ORDER: 2, PLANNED_ORDER: 3, FORECAST: 4}
 _BY_NEED_RANK = attrgetter("need", "rank")
+_KIND, _DEMAND = attrgetter("kind"), attrgetter("demand")
 
 # Receipt kinds
 PURCHASE = "purchase"
@@ -384,10 +385,13 @@ def _ceil6(value: Decimal) -> Decimal:
 def _text(value: Decimal) -> str:
     """A quantity as the pages show it: no exponent, no trailing zeros (values carry at most
     six decimals already: sums of stored quantities). Equal values read the same, so each is
-    worked out once per run (a plan repeats the same quantities over and over)."""
-    text = _TEXTS.get(value)
+    worked out once per run (a plan repeats the same quantities over and over). The cache is
+    keyed by str(value), not by the Decimal: hashing a new Decimal costs several times its
+    str(), and the same str is the same value (digits and exponent), so the same text."""
+    key = str(value)
+    text = _TEXTS.get(key)
     if text is None:
-        text = _TEXTS[value] = _plain(value)
+        text = _TEXTS[key] = _plain(value)
     return text
 
 
@@ -402,7 +406,7 @@ def _plain(value: Decimal) -> str:
     return text
 
 
-_TEXTS: dict[Decimal, str] = {}
+_TEXTS: dict[str, str] = {}  # str(quantity) -> its text
 PERIOD_KEYS = ("date", "gross", "receipts", "net", "planned", "on_hand")
 _PERIOD_JSON = "{" + ",".join(f'"{key}":"%s"' for key in PERIOD_KEYS) + "}"
 
@@ -634,7 +638,7 @@ def plan(data: MrpInput, progress: Progress | None = None) -> MrpPlan:
         "items_considered": len(items),
         "bom_lines": sum(len(edges) for edges in data.bom.values()),
         "demands": independent,
-        "dependent_demands": sum(1 for p in result.peggings if p.demand.kind == PLANNED_ORDER),
+        "dependent_demands": sum(map(PLANNED_ORDER.__eq__, map(_KIND, map(_DEMAND, result.peggings)))),
         "receipts": len(data.receipts),
         "planned_orders": len(result.orders),
         "peggings": len(result.peggings),

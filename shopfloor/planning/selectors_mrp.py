@@ -267,14 +267,17 @@ def load_input(*, plant: Plant, plan_date: date, horizon_days: int) -> engine.Mr
     graph = catalog_selectors.load_graph(sorted(roots), on=plan_date)
     bom: dict[int, list[engine.BomEdge]] = {}
     nodes = set(roots)
-    shapes: dict[Decimal, engine.BomEdge] = {}  # multiplier -> its normal form (a BOM repeats a few)
+    # str(multiplier) -> its normal form (a BOM repeats a few). Keyed by the text: hashing a
+    # Decimal costs several times its str(), and equal texts are equal values and exponents.
+    shapes: dict[str, engine.BomEdge] = {}
     for parent, lines in graph.children.items():
         if lines:
             edges = []
             for line in lines:
-                shape = shapes.get(line.multiplier)
+                key = str(line.multiplier)
+                shape = shapes.get(key)
                 if shape is None:
-                    shape = shapes[line.multiplier] = engine.BomEdge.of(0, line.multiplier, False)
+                    shape = shapes[key] = engine.BomEdge.of(0, line.multiplier, False)
                 edges.append(engine.BomEdge(line.component_id, shape.multiplier, line.is_phantom, shape.whole))
                 nodes.add(line.component_id)
             bom[parent] = edges
