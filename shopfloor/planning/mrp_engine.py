@@ -66,6 +66,7 @@ PLANNED_ORDER = "planned_order"
 _RANK = {SAFETY_STOCK: 0, SALES_ORDER: 1, WORK_ORDER: 2, PLANNED_ORDER: 3, FORECAST: 4}
 _BY_NEED_RANK = attrgetter("need", "rank")
 _KIND, _DEMAND = attrgetter("kind"), attrgetter("demand")
+_ONE_DAY = timedelta(days=1)
 
 # Receipt kinds
 PURCHASE = "purchase"
@@ -563,6 +564,8 @@ def plan(data: MrpInput, progress: Progress | None = None) -> MrpPlan:
                 )
 
         # Planned orders: lot-sized, a lot's excess serving the next requirements first.
+        # One order for a day's requirements together (the period rule: for its window).
+        window = timedelta(days=item.period_days) if item.lot_rule == PERIOD and item.period_days else _ONE_DAY
         created: list[PlannedOrderPlan] = []
         open_orders: list[list] = []  # [order, quantity left]
         first_open = 0
@@ -577,10 +580,7 @@ def plan(data: MrpInput, progress: Progress | None = None) -> MrpPlan:
                     first_open += 1
             if need <= ZERO:
                 continue
-            # One order for the day's requirements together (the period rule: for its window).
-            window_end = demand.need + timedelta(days=1)  # type: ignore[operator]
-            if item.lot_rule == PERIOD and item.period_days:
-                window_end = demand.need + timedelta(days=item.period_days)  # type: ignore[operator]
+            window_end = demand.need + window  # type: ignore[operator]
             same_day, later = ZERO, ZERO
             for ahead in range(position_short + 1, len(short)):
                 other, other_need = short[ahead]
@@ -735,12 +735,17 @@ def _item_result(
     """The time-phased table: one row per day where something happens, projected on hand after it;
     `net` is what the day lacks to stay at the safety stock before its planned orders arrive."""
     days: dict[date, list[Decimal]] = {}  # day -> [gross, receipts, planned]
+    # The demands come sorted by need date: add up each day's run of them, then file it once.
+    day_of, gross = None, ZERO
     for demand in demands:
         if demand.kind != SAFETY_STOCK:  # shown as the floor of the projection, not as a demand
-            row = days.get(demand.need)  # type: ignore[arg-type]
-            if row is None:
-                row = days[demand.need] = [ZERO, ZERO, ZERO]  # type: ignore[index]
-            row[0] += demand.quantity
+            if demand.need != day_of:
+                if day_of is not None:
+                    days[day_of] = [gross, ZERO, ZERO]
+                day_of, gross = demand.need, ZERO
+            gross += demand.quantity
+    if day_of is not None:
+        days[day_of] = [gross, ZERO, ZERO]
     for supply in supplies:
         if supply.receipt is not None:
             row = days.get(supply.date)
@@ -756,7 +761,9 @@ def _item_result(
     projected = on_hand
     floor = item.safety_stock
     gross_total = receipts_total = planned_total = ZERO
-    text = _text
+    # _text inlined for the common case (the text known already); ZERO itself (a day with no
+    # receipt or no planned order: most days) reads "0".
+    text, texts, zero = _text, _TEXTS, ZERO
     for day in sorted(days):
         gross, receipts, planned = days[day]
         gross_total += gross
@@ -767,11 +774,11 @@ def _item_result(
         periods.append(
             (
                 day.isoformat(),
-                text(gross),
-                text(receipts),
+                texts.get(str(gross)) or text(gross),
+                "0" if receipts is zero else texts.get(str(receipts)) or text(receipts),
                 text(floor - before) if before < floor else "0",
-                text(planned),
-                text(projected),
+                "0" if planned is zero else texts.get(str(planned)) or text(planned),
+                texts.get(str(projected)) or text(projected),
             )
         )
     return ItemResultPlan(
