@@ -290,7 +290,7 @@ def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersi
     # query instead, the item table was scanned and hashed once per level.
     items = {row[0]: row for row in _item_rows(seen)}
     prices: dict[Any, Decimal] = {}
-    for pk, *_, cost in items.values():
+    for pk, _, _, _, cost in items.values():
         price = prices.get(cost)
         if price is None:
             price = prices[cost] = _number(cost)
@@ -305,6 +305,7 @@ def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersi
     one, zero = Decimal(1), Decimal(0)
     new_line = tuple.__new__  # GraphLine(...) would run a Python-level __new__ for every line
     siblings: list[GraphLine] = []
+    add = siblings.append
     last_parent = None
     with localcontext(CONTEXT):
         for line_id, parent, position, component, quantity, unit_id, scrap, phantom in lines:
@@ -323,10 +324,12 @@ def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersi
                 )
             if parent != last_parent:  # rows come grouped by parent: each parent is read once
                 siblings = children[parent] = []
+                add = siblings.append
                 last_parent = parent
             if unit_id != stock_id:
                 pending.append((siblings, len(siblings), component, unit_id, stock_id, number))
-            siblings.append(new_line(GraphLine, (line_id, position, component, number, name, *shape)))
+            # Tuple concatenation, not (..., *shape): a starred display builds a list first.
+            add(new_line(GraphLine, (line_id, position, component, number, name) + shape))
         if pending:
             special = _item_conversions(pending)
             for siblings, index, component, unit_id, stock_id, number in pending:
@@ -340,7 +343,7 @@ def load_graph(root_ids: Iterable[int], *, on: date | None = None, top: BomVersi
                         raise ValidationError({"unit": [f"{number} has no conversion from {code} to {stock_code}."]})
                     factor = unit_factor / stock_factor
                 line = siblings[index]
-                siblings[index] = new_line(GraphLine, (*line[:_STATIC], line[_STATIC] * factor))
+                siblings[index] = new_line(GraphLine, line[:_STATIC] + (line[_STATIC] * factor,))
     return graph
 
 
@@ -463,7 +466,7 @@ def _walk(
                 component = line[2]
                 below = below_of(component)
                 if below is None:  # a leaf
-                    add_row(new_row(row_type, (*line[:m], False, True, level, f"{prefix}{index}", extended, False)))
+                    add_row(new_row(row_type, line[:m] + (False, True, level, f"{prefix}{index}", extended, False)))
                     add_parent(parent)
                     if costed:
                         cost = standard[component] * extended
@@ -472,7 +475,7 @@ def _walk(
                     continue
                 path, cycle = f"{prefix}{index}", component in above
                 me = len(rows)
-                add_row(new_row(row_type, (*line[:m], True, not line[8], level, path, extended, cycle)))
+                add_row(new_row(row_type, line[:m] + (True, not line[8], level, path, extended, cycle)))
                 add_parent(parent)
                 if cycle:  # shown, costed at its standard cost, not walked again
                     if costed:
