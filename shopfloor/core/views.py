@@ -46,13 +46,25 @@ def resolve(obj: Any, path: str) -> Any:
 
 
 class TenantViewMixin(access.PermissionRequiredMixin):
-    """Logged in, in an organization, holding `permission_required`.
+    """Logged in, in an organization, holding `permission_required`, seeing only their plants.
 
     A user with no organization in context (a new login with no membership, or a platform
     administrator who has not picked one) gets a page saying so instead of a tenant query error.
+
+    `plant_field` is the lookup from the view's model to its plant (`"plant"`,
+    `"work_order__plant"`, `"location__plant"`); when set, the list and the object lookups of the
+    bases below keep to the plants the user's membership is limited to, so another plant's row
+    is a 404 like another organization's. None: the model is not plant-bound.
     """
 
     requires_organization = True
+    plant_field: str | None = None
+
+    def at_user_plants(self, queryset: models.QuerySet) -> models.QuerySet:
+        """`queryset` limited to the user's plants through `plant_field` (unchanged without one)."""
+        if self.plant_field is None:
+            return queryset
+        return access.at_user_plants(queryset, self.request.user, self.plant_field)  # type: ignore[attr-defined]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if request.user.is_authenticated and self.requires_organization and tenancy.current_organization() is None:
@@ -87,7 +99,7 @@ class ObjectListView(TenantViewMixin, ListView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> models.QuerySet:
-        qs = super().get_queryset()
+        qs = self.at_user_plants(super().get_queryset())
         term = self.request.GET.get("q", "").strip()
         if term and self.search_fields:
             qs = qs.filter(reduce(or_, (Q(**{f"{name}__icontains": term}) for name in self.search_fields)))
@@ -184,7 +196,7 @@ class ObjectDetailView(TenantViewMixin, TemplateView):
 
     def get_object(self) -> models.Model:
         if not hasattr(self, "_object"):
-            self._object = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+            self._object = get_object_or_404(self.at_user_plants(self.get_queryset()), pk=self.kwargs["pk"])
         return self._object
 
     def get_fields(self, obj: models.Model) -> list[dict[str, Any]]:
@@ -251,6 +263,17 @@ class ServiceFormView(TenantViewMixin, FormView):
     title: str = ""
     success_message: str = ""
     cancel_url_name: str | None = None
+    # Choice fields bound to a plant, by the lookup from a choice to its plant (`"pk"` for a
+    # plant field itself): only the user's plants and theirs are offered. Another plant's would
+    # be refused on saving anyway (services check the plant), so offering it only misleads.
+    plant_choice_fields: dict[str, str] = {}
+
+    def get_form(self, form_class: Any = None) -> Any:
+        form = super().get_form(form_class)
+        for name, path in self.plant_choice_fields.items():
+            field = form.fields[name]
+            field.queryset = access.at_user_plants(field.queryset, self.request.user, path)
+        return form
 
     def perform(self, form: Any) -> Any:
         raise ImproperlyConfigured(f"{type(self).__name__} must implement perform(form).")
@@ -324,7 +347,7 @@ class ObjectUpdateView(ServiceFormView):
 
     def get_object(self) -> models.Model:
         if not hasattr(self, "object"):
-            self.object = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+            self.object = get_object_or_404(self.at_user_plants(self.get_queryset()), pk=self.kwargs["pk"])
         return self.object
 
     def get_form_kwargs(self) -> dict[str, Any]:
@@ -363,7 +386,7 @@ class ObjectActionView(TenantViewMixin, View):
         return self.model._default_manager.all()
 
     def get_object(self) -> models.Model:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return get_object_or_404(self.at_user_plants(self.get_queryset()), pk=self.kwargs["pk"])
 
     def perform(self, obj: models.Model) -> Any:
         raise ImproperlyConfigured(f"{type(self).__name__} must implement perform(obj).")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -26,16 +27,18 @@ from shopfloor.core.models import Plant
 from . import capacity
 
 
-def capacity_params(params: Any) -> dict[str, Any]:
-    """The query parameters checked and typed; every bad one named in one 400."""
+def capacity_params(params: Any, plants: QuerySet[Plant] | None = None) -> dict[str, Any]:
+    """The query parameters checked and typed; every bad one named in one 400. `plants`: those
+    the plant may be (the caller's); another is unknown, like another organization's."""
     errors: dict[str, list[str]] = {}
     plant = None
+    plants = Plant.objects.all() if plants is None else plants
     raw_plant = str(params.get("plant", "")).strip()
     if not raw_plant:
         errors["plant"] = ["Choose the plant."]
     else:
-        plant = Plant.objects.filter(pk=raw_plant).first() if raw_plant.isdigit() else None
-        plant = plant or Plant.objects.filter(code=raw_plant).first()
+        plant = plants.filter(pk=raw_plant).first() if raw_plant.isdigit() else None
+        plant = plant or plants.filter(code=raw_plant).first()
         if plant is None:
             errors["plant"] = ["Unknown plant."]
     mode = params.get("mode") or capacity.ROUGH_CUT
@@ -117,7 +120,7 @@ class CapacityView(TenantAPIMixin, APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        params = capacity_params(request.query_params)
+        params = capacity_params(request.query_params, access.at_user_plants(Plant.objects.all(), request.user, "pk"))
         access.require(request.user, self.required_permission, plant=params["plant"])
         rows = capacity.capacity_load(**params)
         return Response(

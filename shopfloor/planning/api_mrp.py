@@ -17,7 +17,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from shopfloor.core import access
 from shopfloor.core.api.router import router
 from shopfloor.core.api.serializers import StrictSerializerMixin, TenantModelSerializer
 from shopfloor.core.api.viewsets import TenantCreateListRetrieveViewSet, TenantModelViewSet, TenantReadOnlyViewSet
@@ -45,6 +44,7 @@ class ForecastViewSet(TenantModelViewSet):
     """Expected demand per item, plant and period; MRP reads it as gross requirements."""
 
     queryset = selectors.forecasts()
+    plant_field = "plant"
     serializer_class = ForecastSerializer
     filterset_fields = ["item", "plant", "period_start"]
     search_fields = ["item__number", "item__name", "notes"]
@@ -65,13 +65,10 @@ class ForecastViewSet(TenantModelViewSet):
 
 
 class AtUserPlantsMixin:
-    """Lists and details of the plants the user works at only: another plant's row is a 404."""
+    """Lists and details of the plants the user works at only: another plant's row is a 404
+    (the tenant viewset bases honour `plant_field`)."""
 
     plant_field = "plant"
-
-    def get_queryset(self) -> Any:
-        user = getattr(getattr(self, "request", None), "user", None)
-        return access.at_user_plants(super().get_queryset(), user, self.plant_field)  # type: ignore[misc]
 
 
 class MrpRunSerializer(TenantModelSerializer):

@@ -11,7 +11,6 @@ from django.views.generic import TemplateView
 
 from shopfloor.core import access, tenancy
 from shopfloor.core.forms import apply_validation_error
-from shopfloor.core.models import Plant
 from shopfloor.core.views import TenantViewMixin
 
 from . import capacity
@@ -46,10 +45,13 @@ class CapacityView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        plants = Plant.objects.filter(is_active=True).order_by("code")
-        default_plant = tenancy.current_plant() or plants.first()
+        plants = access.plants_of(self.request.user)
+        current = tenancy.current_plant()
+        default_plant = current if current is not None and current in plants else plants.first()
         data = {**CapacityForm.defaults(default_plant), **{k: v for k, v in self.request.GET.items() if v}}
         form = CapacityForm(data)
+        # Only the user's plants: another one is not a valid choice, like another organization's.
+        form.fields["plant"].queryset = plants
         context.update(title="Capacity", form=form, series=[])
         if not form.is_valid():
             return context

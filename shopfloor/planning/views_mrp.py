@@ -43,6 +43,7 @@ FIRM = "planning.change_plannedorder"
 
 class ForecastListView(ObjectListView):
     model = Forecast
+    plant_field = "plant"
     title = "Forecasts"
     columns = [
         ("plant.code", "Plant"),
@@ -68,6 +69,7 @@ class ForecastListView(ObjectListView):
 class ForecastCreateView(ObjectCreateView):
     model = Forecast
     form_class = ForecastForm
+    plant_choice_fields = {"plant": "pk"}
     title = "New forecast"
     cancel_url_name = "planning:forecast-list"
     success_message = "Forecast saved."
@@ -82,6 +84,8 @@ class ForecastCreateView(ObjectCreateView):
 class ForecastUpdateView(ObjectUpdateView):
     model = Forecast
     form_class = ForecastForm
+    plant_field = "plant"
+    plant_choice_fields = {"plant": "pk"}
     cancel_url_name = "planning:forecast-list"
     success_message = "Forecast saved."
 
@@ -106,6 +110,7 @@ class ForecastUpdateView(ObjectUpdateView):
 
 class ForecastDeleteView(ObjectActionView):
     model = Forecast
+    plant_field = "plant"
     permission_required = "planning.delete_forecast"
     success_message = "Forecast removed."
     success_url_name = "planning:forecast-list"

@@ -19,7 +19,7 @@ from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .. import services, tenancy
+from .. import access, services, tenancy
 from ..middleware import organization_for_request
 from ..models import IdempotencyKey
 from .errors import problem
@@ -61,7 +61,23 @@ def _fingerprint(request: Request) -> str:
 
 
 class TenantAPIMixin:
-    """Activates the caller's organization once DRF knows who the caller is."""
+    """Activates the caller's organization once DRF knows who the caller is, and keeps a
+    plant-bound resource to the caller's plants.
+
+    `plant_field` is the lookup from the viewset's model to its plant (`"plant"`,
+    `"work_order__plant"`, `"location__plant"`); when set, lists and every detail route (actions
+    included, through `get_object`) see only the plants the caller's membership is limited to:
+    another plant's row is a 404, like another organization's. None: not plant-bound.
+    """
+
+    plant_field: str | None = None
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()  # type: ignore[misc]
+        if self.plant_field is None:
+            return queryset
+        user = getattr(getattr(self, "request", None), "user", None)
+        return access.at_user_plants(queryset, user, self.plant_field)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Authentication happens lazily in DRF; resolve it now so tenancy is set for the whole
