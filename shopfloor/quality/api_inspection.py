@@ -268,6 +268,7 @@ class InspectionViewSet(TenantReadOnlyViewSet):
     completed operations and work orders entering QC, or by POST against a released plan."""
 
     queryset = selectors.inspections().prefetch_related("measurements")
+    plant_field = "plant"
     serializer_class = InspectionSerializer
     filterset_fields = ["status", "context", "item", "plan", "plant", "work_order"]
     search_fields = ["number", "item__number", "source_number", "lot__number"]

@@ -251,6 +251,7 @@ class NcrViewSet(_QualityRecordViewSet):
     """Nonconformance reports: opened, investigated, disposed (on stock) and closed with a signature."""
 
     queryset = selectors.ncrs()
+    plant_field = "plant"
     serializer_class = NcrSerializer
     filterset_fields = ["status", "source", "item", "plant", "supplier", "customer", "cause_category"]
     search_fields = ["number", "title", "item__number"]

@@ -157,6 +157,7 @@ class CharacteristicAddView(TenantViewMixin, View):
 
 class InspectionQueueView(ObjectListView):
     model = Inspection
+    plant_field = "plant"
     title = "Inspections"
     queryset = selectors.inspections()
     columns = [
@@ -182,6 +183,7 @@ class InspectionDetailView(ObjectDetailView):
     """The inspection, one big input per sampled unit and characteristic, and its result."""
 
     model = Inspection
+    plant_field = "plant"
     template_name = "quality/inspection_detail.html"
     fields = [
         ("item", "Item"),
@@ -221,9 +223,10 @@ class MeasurementsView(TenantViewMixin, View):
 
     http_method_names = ["post"]
     permission_required = "quality.change_inspection"
+    plant_field = "plant"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        inspection = get_object_or_404(Inspection.objects.all(), pk=pk)
+        inspection = get_object_or_404(self.at_user_plants(Inspection.objects.all()), pk=pk)
         entries = []
         for key, value in request.POST.items():
             parts = key.split("-")
@@ -241,9 +244,10 @@ class MeasurementsView(TenantViewMixin, View):
 class CompleteView(TenantViewMixin, View):
     http_method_names = ["post"]
     permission_required = COMPLETE_INSPECTION
+    plant_field = "plant"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        inspection = get_object_or_404(Inspection.objects.all(), pk=pk)
+        inspection = get_object_or_404(self.at_user_plants(Inspection.objects.all()), pk=pk)
         decision = {"pass": True, "fail": False}.get(request.POST.get("decision", ""))
         try:
             done = services.complete_inspection(

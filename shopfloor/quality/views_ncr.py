@@ -50,6 +50,7 @@ def _form_errors(request: HttpRequest, form: Any) -> None:
 
 class NcrListView(ObjectListView):
     model = Ncr
+    plant_field = "plant"
     title = "NCRs"
     queryset = selectors.ncrs()
     columns = [
@@ -78,6 +79,7 @@ class NcrListView(ObjectListView):
 class NcrCreateView(ObjectCreateView):
     model = Ncr
     form_class = forms.NcrForm
+    plant_choice_fields = {"plant": "pk", "location": "plant"}
     title = "New NCR"
     detail_url_name = "quality:ncr-detail"
     cancel_url_name = "quality:ncr-list"
@@ -91,6 +93,7 @@ class NcrDetailView(ObjectDetailView):
     """The NCR, its affected lots, investigation, dispositions and the buttons its state allows."""
 
     model = Ncr
+    plant_field = "plant"
     template_name = "quality/ncr_detail.html"
     fields = [
         ("item", "Item"),
@@ -156,9 +159,10 @@ class NcrActionView(TenantViewMixin, View):
 
     http_method_names = ["post"]
     permission_required = "quality.view_ncr"
+    plant_field = "plant"
 
     def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
-        ncr = get_object_or_404(Ncr.objects.all(), pk=pk)
+        ncr = get_object_or_404(self.at_user_plants(Ncr.objects.all()), pk=pk)
         handler = getattr(self, f"do_{name.replace('-', '_')}", None)
         if handler is None:
             raise Http404
@@ -366,7 +370,9 @@ class DashboardView(TenantViewMixin, TemplateView):
             trends=_trends(yields.yield_rows(group="item", period="month"), "item", "fpy"),
             inspection_trends=_trends(yields.inspection_yield_rows(group="item", period="month"), "item", "lot_fpy"),
             supplier_trends=_trends(supplier_quality.supplier_reject_rows(period="month"), "supplier", "reject_rate"),
-            open_ncrs=Ncr.objects.exclude(status__in=services.FROZEN_STATES).count(),
+            open_ncrs=access.at_user_plants(
+                Ncr.objects.exclude(status__in=services.FROZEN_STATES), self.request.user
+            ).count(),
             open_capas=Capa.objects.exclude(status__in=("closed", "cancelled")).count(),
             supplier_ncrs=[(suppliers.get(pk, pk), n) for pk, n in counts],
         )
