@@ -452,6 +452,7 @@ class WorkOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
     """Work orders: create (draft), edit before release, and move them through their lifecycle."""
 
     queryset = selectors.work_orders()
+    plant_field = "plant"
     serializer_class = WorkOrderSerializer
     filterset_class = WorkOrderFilter
     search_fields = ["number", "item__number", "item__name", "notes"]
@@ -665,6 +666,7 @@ class OperationViewSet(TenantReadOnlyViewSet):
     """Job cards: read, and start / pause / resume / complete them."""
 
     queryset = selectors.operations()
+    plant_field = "work_order__plant"
     serializer_class = JobCardSerializer
     filterset_fields = ["work_order", "status", "work_center", "machine", "operator"]
     search_fields = ["description", "work_order__number"]
@@ -725,6 +727,7 @@ class WorkOrderMaterialViewSet(TenantAPIMixin, mixins.UpdateModelMixin, viewsets
     """Material lines copied from the BOM: set backflush, consuming operation and pick location."""
 
     queryset = selectors.materials()
+    plant_field = "work_order__plant"
     serializer_class = WorkOrderMaterialSerializer
     filterset_fields = ["work_order", "component", "backflush"]
     ordering_fields = ["id", "position"]
@@ -740,6 +743,7 @@ class TimeEntryViewSet(TenantReadOnlyViewSet):
     """Labour and machine time, booked by the job card actions."""
 
     queryset = selectors.time_entries()
+    plant_field = "work_order__plant"
     serializer_class = TimeEntrySerializer
     filterset_fields = ["work_order", "operation", "kind", "user", "machine"]
     ordering_fields = ["id", "started_at"]
@@ -749,6 +753,7 @@ class MaterialIssueViewSet(TenantReadOnlyViewSet):
     """Issues, backflushes and returns, each with the ledger move it caused."""
 
     queryset = selectors.material_issues()
+    plant_field = "work_order__plant"
     serializer_class = MaterialIssueSerializer
     filterset_fields = ["work_order", "item", "lot", "kind"]
     ordering_fields = ["id", "created_at"]
@@ -758,6 +763,7 @@ class WorkOrderOutputViewSet(TenantReadOnlyViewSet):
     """Output received into stock, with its lot or serial."""
 
     queryset = selectors.outputs()
+    plant_field = "work_order__plant"
     serializer_class = WorkOrderOutputSerializer
     filterset_fields = ["work_order", "item", "lot", "serial"]
     ordering_fields = ["id", "created_at"]
@@ -767,6 +773,7 @@ class GenealogyLinkViewSet(GenealogyMixin, TenantReadOnlyViewSet):
     """Consumed lot/serial -> produced lot/serial. `trace/` walks the tree either way."""
 
     queryset = selectors.genealogy_links()
+    plant_field = "work_order__plant"
     serializer_class = GenealogyLinkSerializer
     filterset_fields = ["work_order", "consumed_lot", "produced_lot", "consumed_serial", "produced_serial"]
     ordering_fields = ["id"]

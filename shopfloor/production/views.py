@@ -37,6 +37,7 @@ from .services import fmt
 
 class WorkOrderListView(ObjectListView):
     model = WorkOrder
+    plant_field = "plant"
     title = "Work orders"
     template_name = "production/workorder_list.html"
     columns = [
@@ -75,6 +76,7 @@ class WorkOrderCreateView(ObjectCreateView):
     form_class = forms.WorkOrderForm
     title = "New work order"
     service = services.create_work_order
+    plant_choice_fields = {"plant": "pk", "parent": "plant", "issue_location": "plant", "output_location": "plant"}
     detail_url_name = "production:workorder-detail"
     cancel_url_name = "production:workorder-list"
     success_message = "Work order {object.number} created."
@@ -82,6 +84,8 @@ class WorkOrderCreateView(ObjectCreateView):
 
 class WorkOrderUpdateView(ObjectUpdateView):
     model = WorkOrder
+    plant_field = "plant"
+    plant_choice_fields = {"issue_location": "plant", "output_location": "plant"}
     form_class = forms.WorkOrderEditForm
     detail_url_name = "production:workorder-detail"
 
@@ -116,6 +120,7 @@ class FromSalesOrderView(ServiceFormView):
 
 class WorkOrderDetailView(ObjectDetailView):
     model = WorkOrder
+    plant_field = "plant"
     template_name = "production/workorder_detail.html"
     fields = [
         ("item", "Item"),
@@ -182,6 +187,7 @@ class _WorkOrderPost(TenantViewMixin, TemplateView):
 
     http_method_names = ["post"]
     success_message = "Done."
+    plant_field = "work_order__plant"
 
     def target(self) -> Any:
         raise NotImplementedError
@@ -226,7 +232,9 @@ class _OperationPost(_WorkOrderPost):
     anchor = "#operations"
 
     def target(self) -> Operation:
-        return get_object_or_404(Operation.objects.select_related("work_order"), pk=self.kwargs["pk"])
+        return get_object_or_404(
+            self.at_user_plants(Operation.objects.select_related("work_order")), pk=self.kwargs["pk"]
+        )
 
 
 class OperationStartView(_OperationPost):
@@ -266,7 +274,8 @@ class _MaterialPost(_WorkOrderPost):
 
     def target(self) -> WorkOrderMaterial:
         return get_object_or_404(
-            WorkOrderMaterial.objects.select_related("work_order", "component"), pk=self.kwargs["pk"]
+            self.at_user_plants(WorkOrderMaterial.objects.select_related("work_order", "component")),
+            pk=self.kwargs["pk"],
         )
 
 
@@ -311,9 +320,10 @@ class MaterialBackflushView(_MaterialPost):
 
 class OutputReceiveView(_WorkOrderPost):
     anchor = "#output"
+    plant_field = "plant"
 
     def target(self) -> WorkOrder:
-        return get_object_or_404(WorkOrder.objects.all(), pk=self.kwargs["pk"])
+        return get_object_or_404(self.at_user_plants(WorkOrder.objects.all()), pk=self.kwargs["pk"])
 
     def perform(self, wo: WorkOrder) -> str:
         form = self.form(forms.OutputForm)
