@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from shopfloor.catalog.models import QUANTITY, Item, Unit
+from shopfloor.core import access
 from shopfloor.core.api.router import router
 from shopfloor.core.api.serializers import StrictSerializerMixin, TenantModelSerializer
 from shopfloor.core.api.viewsets import TenantAPIMixin, TenantCreateListRetrieveViewSet, TenantModelViewSet
@@ -353,6 +354,7 @@ class MoveFilter(django_filters.FilterSet):
 
 class LocationViewSet(TenantModelViewSet):
     queryset = selectors.locations()
+    plant_field = "plant"
     serializer_class = LocationSerializer
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name", "id"]
@@ -398,6 +400,7 @@ class StockMoveViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
     """The ledger: read-only, newest first, cursor-paged; stock moves only through the actions."""
 
     queryset = selectors.moves()
+    plant_field = "plant"
     serializer_class = StockMoveSerializer
     pagination_class = LedgerPagination
     filterset_class = MoveFilter
@@ -524,6 +527,7 @@ class StockBalanceViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
     """What is where: one row per item, location and lot (location filter includes child locations)."""
 
     queryset = selectors.balances()
+    plant_field = "location__plant"
     serializer_class = StockBalanceSerializer
     filterset_class = BalanceFilter
     search_fields = ["item__number", "location__code", "lot__number"]
@@ -560,8 +564,11 @@ class StockBalanceViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
         if when is None:
             raise ApiValidationError({"at": ["Give an ISO date or date-time."]})
         item = _optional(Item, request.query_params.get("item"), "item")
-        location = _optional(Location, request.query_params.get("location"), "location")
-        rows = selectors.stock_as_of(when=when, item=item, location=location)
+        user_locations = access.at_user_plants(Location.objects.all(), request.user)
+        location = _optional(user_locations, request.query_params.get("location"), "location")
+        rows = selectors.stock_as_of(
+            when=when, item=item, location=location, plant_ids=access.allowed_plant_ids(request.user)
+        )
         places = Decimal(1).scaleb(-QUANTITY["decimal_places"])
         return Response([{**r, "on_hand": str(Decimal(r["on_hand"]).quantize(places))} for r in rows])
 
@@ -574,11 +581,13 @@ def _parse(parser: Any, raw: str) -> Any:
 
 
 def _optional(model: Any, raw: str | None, field: str) -> Any:
+    """The row `raw` names among `model`'s (a model or a queryset), or a 400."""
     if not raw:
         return None
+    queryset = model.objects.all() if isinstance(model, type) else model
     try:
-        return model.objects.get(pk=int(raw))
-    except (ValueError, model.DoesNotExist):
+        return queryset.get(pk=int(raw))
+    except (ValueError, OverflowError, queryset.model.DoesNotExist):
         raise ApiValidationError({field: ["Unknown."]}) from None
 
 
@@ -586,6 +595,7 @@ class ReservationViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
     """Stock promised to documents; creating one reserves (409 if not enough is available)."""
 
     queryset = selectors.reservations()
+    plant_field = "location__plant"
     serializer_class = ReservationSerializer
     filterset_fields = ["item", "location", "lot", "status", "source_object_type", "source_object_id"]
     ordering_fields = ["id", "created_at"]
@@ -620,6 +630,7 @@ class CycleCountViewSet(WorkflowActionsMixin, TenantCreateListRetrieveViewSet):
     """Counts of a location: start (create), count lines, submit, post (approval above the threshold)."""
 
     queryset = selectors.cycle_counts()
+    plant_field = "plant"
     serializer_class = CycleCountSerializer
     filterset_fields = ["location", "plant", "status"]
     search_fields = ["number"]
@@ -658,6 +669,7 @@ class CycleCountLineViewSet(TenantCreateListRetrieveViewSet):
     """Lines of counts: created with the count from the books; add one for something unexpected found."""
 
     queryset = CycleCountLine.objects.select_related("item", "lot", "count")
+    plant_field = "count__plant"
     serializer_class = CycleCountLineSerializer
     filterset_fields = ["count", "item", "lot"]
     ordering_fields = ["id"]

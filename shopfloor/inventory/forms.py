@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 
 from shopfloor.catalog.models import QUANTITY, Item
-from shopfloor.core import tenancy
+from shopfloor.core import access, tenancy
 from shopfloor.core.forms import ServiceModelForm
 
 from .models import Location, Lot, SerialNumber
@@ -38,8 +38,15 @@ def _quantity(label: str = "Quantity", *, allow_negative: bool = False) -> forms
 
 
 def find_location(code: str) -> Location:
-    """A location by its code, in the plant chosen in the header when codes repeat across plants."""
-    rows = list(Location.objects.filter(code__iexact=code.strip()).select_related("plant"))
+    """A location by its code, in the plant chosen in the header when codes repeat across plants.
+
+    Only the plants the user works at: another plant's location is not found, like another
+    organization's, and its code repeating there does not make the user's own ambiguous."""
+    found = Location.objects.filter(code__iexact=code.strip()).select_related("plant")
+    user = tenancy.current_user()
+    if user is not None:
+        found = access.at_user_plants(found, user)
+    rows = list(found)
     plant = tenancy.current_plant()
     if len(rows) > 1 and plant is not None:
         rows = [r for r in rows if r.plant_id == plant.pk]

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from shopfloor.catalog.panels import register_item_panel
+from shopfloor.core import access
 
 from . import selectors
 
 
 def _stock(request: Any, item: Any) -> dict[str, Any]:
-    balances = [
-        b
-        for b in selectors.stock_balances(item=item).order_by("location__code", "lot__number")
-        if b.on_hand or b.reserved
-    ]
-    return {"balances": balances, "totals": selectors.stock_totals(item=item)}
+    """The item's stock at the plants the user works at (another plant's is not theirs to see)."""
+    rows = access.at_user_plants(selectors.stock_balances(item=item), request.user, "location__plant")
+    rows = rows.order_by("location__code", "lot__number")
+    balances = [b for b in rows if b.on_hand or b.reserved]
+    totals = selectors.Stock(
+        on_hand=sum((b.on_hand for b in balances), Decimal(0)),
+        reserved=sum((b.reserved for b in balances), Decimal(0)),
+    )
+    return {"balances": balances, "totals": totals}
 
 
 def _ledger(request: Any, item: Any) -> dict[str, Any]:
-    return {"moves": selectors.ledger(selectors.item_ledger(item=item), size=20)}
+    moves = access.at_user_plants(selectors.item_ledger(item=item), request.user)
+    return {"moves": selectors.ledger(moves, size=20)}
 
 
 register_item_panel(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -178,11 +179,17 @@ def item_ledger(*, item: Item) -> QuerySet[StockMove]:
 
 
 def stock_as_of(
-    *, when: datetime, item: Item | None = None, location: Location | None = None, include_children: bool = True
+    *,
+    when: datetime,
+    item: Item | None = None,
+    location: Location | None = None,
+    include_children: bool = True,
+    plant_ids: Collection[int] | None = None,
 ) -> list[dict[str, Any]]:
     """What was on hand at `when`, per item, location and lot: the sum of the moves up to it.
 
-    Only real locations; virtual ones keep no stock.
+    Only real locations; virtual ones keep no stock. `plant_ids` keeps to the locations of those
+    plants (a plant-limited user's view); None: every plant.
     """
     qs = StockMove.objects.filter(posted_at__lte=when)
     if item is not None:
@@ -191,6 +198,9 @@ def stock_as_of(
     totals: dict[tuple[int, int, int | None], Decimal] = {}
     inbound = qs.exclude(to_location__location_type__in=Location.VIRTUAL_TYPES)
     outbound = qs.exclude(from_location__location_type__in=Location.VIRTUAL_TYPES)
+    if plant_ids is not None:
+        inbound = inbound.filter(to_location__plant_id__in=plant_ids)
+        outbound = outbound.filter(from_location__plant_id__in=plant_ids)
     if ids is not None:
         inbound = inbound.filter(to_location_id__in=ids)
         outbound = outbound.filter(from_location_id__in=ids)

@@ -16,7 +16,6 @@ from django.views.generic import TemplateView
 from shopfloor.core import access, tenancy
 from shopfloor.core.errors import Conflict
 from shopfloor.core.forms import apply_validation_error
-from shopfloor.core.models import Plant
 from shopfloor.core.views import ObjectCreateView, ObjectListView, ServiceFormView, TenantViewMixin
 
 from . import forms, selectors, services
@@ -145,7 +144,8 @@ class CountStartView(ServiceFormView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["scan_pages"] = SCAN_PAGES
-        context["counts"] = selectors.cycle_counts().exclude(status__in=["posted", "cancelled"])[:20]
+        counts = access.at_user_plants(selectors.cycle_counts(), self.request.user)
+        context["counts"] = counts.exclude(status__in=["posted", "cancelled"])[:20]
         return context
 
 
@@ -154,9 +154,10 @@ class CountDetailView(TenantViewMixin, TemplateView):
 
     template_name = "inventory/count_detail.html"
     permission_required = "inventory.view_cyclecount"
+    plant_field = "plant"
 
     def get_count(self) -> CycleCount:
-        return get_object_or_404(selectors.cycle_counts(), pk=self.kwargs["pk"])
+        return get_object_or_404(self.at_user_plants(selectors.cycle_counts()), pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -204,6 +205,7 @@ class CountDetailView(TenantViewMixin, TemplateView):
 
 class BalanceListView(ObjectListView):
     model = StockBalance
+    plant_field = "location__plant"
     title = "Stock balances"
     template_name = "inventory/balance_list.html"
     columns = [
@@ -232,10 +234,11 @@ class LedgerView(TenantViewMixin, TemplateView):
     template_name = "inventory/ledger.html"
     permission_required = "inventory.view_stockmove"
     page_size = 50
+    plant_field = "plant"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        qs = selectors.moves()
+        qs = self.at_user_plants(selectors.moves())
         term = self.request.GET.get("q", "").strip()
         if term:
             qs = qs.filter(models.Q(item__number__icontains=term) | models.Q(source_number__icontains=term))
@@ -262,7 +265,7 @@ class LocationTreeView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        plants = Plant.objects.filter(is_active=True).order_by("code")
+        plants = access.plants_of(self.request.user)
         current = tenancy.current_plant()
         if current is not None:
             plants = plants.filter(pk=current.pk)
@@ -286,6 +289,7 @@ class LocationTreeView(TenantViewMixin, TemplateView):
 class LocationCreateView(ObjectCreateView):
     model = Location
     form_class = forms.LocationForm
+    plant_choice_fields = {"plant": "pk", "parent": "plant"}
     service = services.create_location
     cancel_url_name = "inventory:location-tree"
     success_message = "Location {object.code} created."
