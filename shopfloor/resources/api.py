@@ -270,6 +270,7 @@ class CalendarExceptionViewSet(_CalendarPartViewSet):
 
 class WorkCenterViewSet(TenantModelViewSet):
     queryset = selectors.work_centers()
+    plant_field = "plant"
     serializer_class = WorkCenterSerializer
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name", "id"]
@@ -302,6 +303,7 @@ class CapabilityViewSet(TenantModelViewSet):
 
 class MachineViewSet(WorkflowActionsMixin, TenantModelViewSet):
     queryset = selectors.machines()
+    plant_field = "plant"
     serializer_class = MachineSerializer
     search_fields = ["code", "name", "serial_number"]
     ordering_fields = ["code", "name", "id"]
@@ -329,6 +331,7 @@ class MachineDowntimeViewSet(TenantModelViewSet):
     """
 
     queryset = selectors.machine_downtimes()
+    plant_field = "plant"
     serializer_class = MachineDowntimeSerializer
     filterset_fields = ["machine", "plant", "kind"]
     ordering_fields = ["starts_at", "id"]

@@ -124,7 +124,7 @@ class CalendarDetailView(ObjectDetailView):
         context["can_edit"] = _can(self.request, "resources.change_workingcalendar")
         context.setdefault("shift_form", ShiftPatternForm())
         context.setdefault("exception_form", CalendarExceptionForm())
-        context["work_centers"] = WorkCenter.objects.filter(calendar=calendar)
+        context["work_centers"] = access.at_user_plants(WorkCenter.objects.filter(calendar=calendar), self.request.user)
         context.update(_hours_context(self.request, calendar))
         return context
 
@@ -218,6 +218,7 @@ class CalendarUpdateView(ObjectUpdateView):
 
 class WorkCenterListView(ObjectListView):
     model = WorkCenter
+    plant_field = "plant"
     title = "Work centers"
     columns = [
         ("code", "Code"),
@@ -240,6 +241,7 @@ class WorkCenterListView(ObjectListView):
 
 class WorkCenterDetailView(ObjectDetailView):
     model = WorkCenter
+    plant_field = "plant"
     template_name = "resources/workcenter_detail.html"
     fields = [
         ("plant", "Plant"),
@@ -268,6 +270,7 @@ class WorkCenterCreateView(ObjectCreateView):
     form_class = WorkCenterForm
     title = "New work center"
     service = services.create_work_center
+    plant_choice_fields = {"plant": "pk"}
     cancel_url_name = "resources:workcenter-list"
     detail_url_name = "resources:workcenter-detail"
     success_message = "Work center {object.code} created."
@@ -275,6 +278,8 @@ class WorkCenterCreateView(ObjectCreateView):
 
 class WorkCenterUpdateView(ObjectUpdateView):
     model = WorkCenter
+    plant_field = "plant"
+    plant_choice_fields = {"plant": "pk"}
     form_class = WorkCenterForm
     detail_url_name = "resources:workcenter-detail"
     success_message = "Work center {object.code} saved."
@@ -290,6 +295,7 @@ class WorkCenterUpdateView(ObjectUpdateView):
 
 class MachineListView(ObjectListView):
     model = Machine
+    plant_field = "plant"
     template_name = "resources/machine_list.html"
     columns = [("code", "Code"), ("name", "Name"), ("work_center.code", "Work center"), ("plant.code", "Plant")]
     search_fields = ["code", "name", "serial_number"]
@@ -311,6 +317,7 @@ class MachineListView(ObjectListView):
 
 class MachineDetailView(ObjectDetailView):
     model = Machine
+    plant_field = "plant"
     template_name = "resources/machine_detail.html"
     fields = [
         ("work_center", "Work center"),
@@ -359,6 +366,7 @@ class DowntimeAddView(MachineDetailView):
 
 class DowntimeEndView(ObjectActionView):
     model = MachineDowntime
+    plant_field = "plant"
     success_message = "Downtime ended: the machine works again."
 
     def perform(self, obj: Any) -> None:
@@ -370,6 +378,7 @@ class DowntimeEndView(ObjectActionView):
 
 class DowntimeDeleteView(ObjectActionView):
     model = MachineDowntime
+    plant_field = "plant"
     success_message = "Downtime removed."
 
     def perform(self, obj: Any) -> None:
@@ -384,6 +393,7 @@ class MachineCreateView(ObjectCreateView):
     form_class = MachineForm
     title = "New machine"
     service = services.create_machine
+    plant_choice_fields = {"work_center": "plant"}
     cancel_url_name = "resources:machine-list"
     detail_url_name = "resources:machine-detail"
     success_message = "Machine {object.code} created."
@@ -394,6 +404,8 @@ class MachineCreateView(ObjectCreateView):
 
 class MachineUpdateView(ObjectUpdateView):
     model = Machine
+    plant_field = "plant"
+    plant_choice_fields = {"work_center": "plant"}
     form_class = MachineForm
     detail_url_name = "resources:machine-detail"
     success_message = "Machine {object.code} saved."
