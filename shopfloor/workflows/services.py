@@ -8,6 +8,7 @@ same transition at once get one success and one 409.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections import deque
@@ -19,6 +20,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from shopfloor.core import access, audit, events, tenancy
@@ -106,6 +108,61 @@ def definition_for(model: type[models.Model] | models.Model) -> WorkflowDefiniti
     if definition is None:
         raise Conflict(f"There is no workflow for {model._meta.verbose_name}.")
     return definition
+
+
+# --- The shape of a definition, cached per process --------------------------------------------
+#
+# Every transition needs the definition's states and the transition between two of them: read
+# from the database, that was three queries per transition (twice the transition when it might
+# sign). They change only when an administrator edits the workflow, so each process keeps them
+# per definition, stamped with the definition's `updated_at`, which any save or delete of one of
+# its states or transitions moves (`_definition_changed`, in the edit's own transaction). A
+# transition reads the definition row anyway (definition_for): a stamp that differs from the
+# cached one, from this process or any other, reads the shape again. Bulk `QuerySet.update()` /
+# `bulk_create` of states or transitions bypass the signals: move the stamp by hand after them
+# (`WorkflowDefinition.objects.filter(pk=...).update(updated_at=timezone.now())`).
+
+
+@dataclass(frozen=True)
+class _Shape:
+    states: frozenset[str]
+    transitions: dict[tuple[str, str], WorkflowTransition]  # (source key, target key) -> with source, target
+
+
+_SHAPES: dict[int, tuple[Any, _Shape]] = {}  # definition pk -> (its updated_at when read, shape)
+
+
+def _shape(definition: WorkflowDefinition) -> _Shape:
+    """The states and transitions of `definition` as of its `updated_at` (see above)."""
+    cached = _SHAPES.get(definition.pk)
+    if cached is not None and cached[0] == definition.updated_at:
+        return cached[1]
+    states = frozenset(WorkflowState.objects.filter(definition=definition).values_list("key", flat=True))
+    transitions = {
+        (t.source.key, t.target.key): t
+        for t in WorkflowTransition.objects.filter(definition=definition).select_related("source", "target")
+    }
+    shape = _Shape(states, transitions)
+    _SHAPES[definition.pk] = (definition.updated_at, shape)
+    return shape
+
+
+def _transition_between(definition: WorkflowDefinition, current: str, to_state: str) -> WorkflowTransition | None:
+    """The transition from `current` to `to_state`: a copy of the cached one (with its source and
+    target), so a caller's lazy reads (approver role) or changes stay its own."""
+    t = _shape(definition).transitions.get((current, to_state))
+    return copy.copy(t) if t is not None else None
+
+
+def _definition_changed(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:
+    """A state or transition was saved or deleted: move its definition's stamp (cached shapes of
+    it, in every process, are read again on their next use)."""
+    WorkflowDefinition.objects.unscoped().filter(pk=instance.definition_id).update(updated_at=timezone.now())
+
+
+for _model in (WorkflowState, WorkflowTransition):
+    post_save.connect(_definition_changed, sender=_model, dispatch_uid=f"workflows.shape.save.{_model.__name__}")
+    post_delete.connect(_definition_changed, sender=_model, dispatch_uid=f"workflows.shape.delete.{_model.__name__}")
 
 
 def definition_problems(definition: WorkflowDefinition) -> tuple[list[str], list[str]]:
@@ -372,13 +429,9 @@ def _lock(obj: models.Model) -> models.Model:
 
 
 def _find(definition: WorkflowDefinition, current: str, to_state: str) -> WorkflowTransition:
-    if not definition.states.filter(key=to_state).exists():
+    if to_state not in _shape(definition).states:
         raise ValidationError({"to_state": [f"'{to_state}' is not a state of this workflow."]})
-    t = (
-        definition.transitions.select_related("source", "target")
-        .filter(source__key=current, target__key=to_state)
-        .first()
-    )
+    t = _transition_between(definition, current, to_state)
     if t is None:
         raise Conflict(f"The record is '{current}'; it cannot move to '{to_state}' from there.")
     return t
@@ -388,9 +441,10 @@ def transition(
     obj: models.Model, to_state: str, actor: Any, comment: str = "", signature: SignatureInput | None = None
 ) -> TransitionResult:
     """Move `obj` to `to_state`, or open an approval request when the transition needs approvals."""
-    if _needs_signature_now(obj, to_state):
+    definition = definition_for(obj)
+    if _needs_signature_now(obj, to_state, definition):
         reauthenticate(actor, signature)
-    return _transition(obj, to_state, actor, comment, signature)
+    return _transition(obj, to_state, actor, comment, signature, definition)
 
 
 @transaction.atomic
@@ -416,19 +470,22 @@ def transition_by_rule(obj: models.Model, to_state: str, actor: Any, comment: st
     return TransitionResult(obj, record=record)
 
 
-def _needs_signature_now(obj: models.Model, to_state: str) -> bool:
+def _needs_signature_now(obj: models.Model, to_state: str, definition: WorkflowDefinition) -> bool:
     """Whether the step from the record's current state signs (read before locking; rechecked)."""
-    definition = definition_for(obj)
     current = type(obj)._default_manager.filter(pk=obj.pk).values_list("status", flat=True).first()
-    t = definition.transitions.filter(source__key=current, target__key=to_state).first()
+    t = _transition_between(definition, current, to_state)
     return bool(t is not None and t.signature_required and not t.approvals_required)
 
 
 @transaction.atomic
 def _transition(
-    obj: models.Model, to_state: str, actor: Any, comment: str, signature: SignatureInput | None
+    obj: models.Model,
+    to_state: str,
+    actor: Any,
+    comment: str,
+    signature: SignatureInput | None,
+    definition: WorkflowDefinition,
 ) -> TransitionResult:
-    definition = definition_for(obj)
     locked = _lock(obj)
     current = locked.status
     t = _find(definition, current, to_state)

@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from shopfloor.core import audit, tenancy
 from shopfloor.core import services as core_services
@@ -251,3 +252,67 @@ def test_two_users_firing_the_same_transition_one_wins_one_conflicts():
     with tenancy.use(org):
         assert TransitionRecord.objects.count() == 1
         assert ChangeRequest.objects.get(pk=cr.pk).status == "submitted"
+
+
+def _workflow_reads(queries) -> int:
+    """Statements of `queries` reading a workflow's states or transitions."""
+    return sum(
+        'FROM "workflows_workflowstate"' in q["sql"] or 'FROM "workflows_workflowtransition"' in q["sql"]
+        for q in queries.captured_queries
+    )
+
+
+def test_a_transition_reads_the_workflows_states_and_transitions_once_per_edit(tenant, admin_user):
+    from django.test.utils import CaptureQueriesContext
+
+    first, second = (
+        services.create_change_request(actor=admin_user, title=f"CR {i}", description="Text.") for i in range(2)
+    )
+    services.transition(first, "submitted", admin_user)
+    with CaptureQueriesContext(connection) as queries:
+        services.transition(second, "submitted", admin_user)
+    assert second.status == "submitted" and _workflow_reads(queries) == 0
+    with pytest.raises(ValidationError, match="not a state of this workflow"):
+        services.transition(second, "nowhere", admin_user)
+    with pytest.raises(Conflict, match="cannot move to 'closed'"):
+        services.transition(second, "closed", admin_user)
+
+    # An edit moves the definition's stamp: the next transition reads the workflow again.
+    definition = WorkflowDefinition.objects.get(model="workflows.changerequest")
+    submit = WorkflowTransition.objects.get(definition=definition, source__key="draft", target__key="submitted")
+    services.save_transition(
+        actor=admin_user, definition=definition, data={"comment_required": True}, transition_obj=submit
+    )
+    third = services.create_change_request(actor=admin_user, title="CR 3", description="Text.")
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError, match="needs a comment"):
+        services.transition(third, "submitted", admin_user)
+    assert _workflow_reads(queries) == 2
+    third.refresh_from_db()
+    assert third.status == "draft"
+    services.transition(third, "submitted", admin_user, comment="Ready.")
+
+
+def test_a_workflow_edited_elsewhere_applies_to_the_next_transition(tenant, admin_user):
+    """Another process's edit reaches this one through the definition's stamp in the database
+    (its own signal only ran there): a save by the ORM, a removed transition, a stamp moved by hand."""
+    first, second, third = (
+        services.create_change_request(actor=admin_user, title=f"CR {i}", description="Text.") for i in range(3)
+    )
+    services.transition(first, "submitted", admin_user)
+    definition = WorkflowDefinition.objects.get(model="workflows.changerequest")
+    submit = WorkflowTransition.objects.get(definition=definition, source__key="draft", target__key="submitted")
+
+    submit.comment_required = True
+    submit.save()  # an admin edit or a data fix through the ORM
+    with pytest.raises(ValidationError, match="needs a comment"):
+        services.transition(second, "submitted", admin_user)
+
+    # A bulk update sends no signal: whoever makes it moves the stamp, as another process's signal would.
+    WorkflowTransition.objects.filter(pk=submit.pk).update(comment_required=False)
+    WorkflowDefinition.objects.filter(pk=definition.pk).update(updated_at=timezone.now())
+    services.transition(second, "submitted", admin_user)
+
+    submit.delete()
+    with pytest.raises(Conflict, match="cannot move to 'submitted'"):
+        services.transition(third, "submitted", admin_user)
+    assert ChangeRequest.objects.get(pk=third.pk).status == "draft"
