@@ -218,6 +218,9 @@ class OperationView(_TerminalPage):
         if op is None:
             raise Http404("No such operation.")
         self.context_key = f"op:{op.pk}"
+        if op.operator_id is not None and op.operator_id == self.request.user.pk:
+            # The panel names the operator: nearly always the one at this terminal, no query for them.
+            op.operator = self.request.user
         work_order = op.work_order
         context = {
             "panel": "operation",

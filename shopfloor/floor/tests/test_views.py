@@ -212,7 +212,7 @@ def panel(response, url: str) -> str:
     return body
 
 
-def test_an_htmx_action_answers_at_once_with_the_panel_of_where_it_leads(web, tenant):
+def test_an_htmx_action_answers_at_once_with_the_panel_of_where_it_leads(web, tenant, admin_user):
     wo = released_order(quantity=10, per_unit=2, stock=100)
     op = wo.operations.get(sequence=10)
     lot = wo.materials.get().component.lots.get()
@@ -226,9 +226,9 @@ def test_an_htmx_action_answers_at_once_with_the_panel_of_where_it_leads(web, te
     assert f'value="op:{op.pk}"' in body and "data-scan-field" in body and "autofocus" in body
 
     response = web.post("/floor/scan/", {"code": "START", "context": f"op:{op.pk}"}, headers=HTMX)
-    assert '<div class="message message-success">Operation 10 started.</div>' in panel(
-        response, f"/floor/operations/{op.pk}/"
-    )
+    body = panel(response, f"/floor/operations/{op.pk}/")
+    assert '<div class="message message-success">Operation 10 started.</div>' in body
+    assert f" · {admin_user.display_name}</p>" in body  # the operator: the one at the terminal
     # The message was shown in that answer: the next page does not show it again.
     assert shown_messages(web.get(f"/floor/operations/{op.pk}/")) == []
 
