@@ -6,12 +6,16 @@ them; `services.transition()` is the only way a workflow-managed `status` field 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
-from shopfloor.core.models import Role, TenantModel, key_validator
+from shopfloor.core.models import Role, TenantManager, TenantModel, TenantQuerySet, key_validator
 
 
 class WorkflowDefinition(TenantModel):
@@ -29,6 +33,48 @@ class WorkflowDefinition(TenantModel):
         return self.name
 
 
+def touch_definitions(ids: Iterable[int]) -> None:
+    """Move the `updated_at` stamp of these definitions: the engine keeps each definition's
+    states and transitions per process and reads them again when the stamp differs (see
+    `services._shape`)."""
+    ids = {pk for pk in ids if pk is not None}
+    if ids:
+        WorkflowDefinition.objects.unscoped().filter(pk__in=ids).update(updated_at=timezone.now())
+
+
+class DefinitionPartQuerySet(TenantQuerySet):
+    """States and transitions: bulk writes move their definitions' stamps too.
+
+    Saves and deletes of single rows move it through signals (services); `update()`,
+    `bulk_create()` and `bulk_update()` send none, so without this an organization's edit made
+    in bulk (a data fix, a test, an import) would leave every process on the old definition.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        with transaction.atomic(using=self.db, savepoint=False):
+            ids = set(self.values_list("definition_id", flat=True))
+            rows = super().update(**kwargs)
+            touch_definitions(ids)
+        return rows
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            touch_definitions(obj.definition_id for obj in created)
+        return created
+
+    def bulk_update(self, objs: Iterable[Any], fields: Any, *args: Any, **kwargs: Any) -> int:
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            rows = super().bulk_update(objs, fields, *args, **kwargs)
+            touch_definitions(obj.definition_id for obj in objs)
+        return rows
+
+
+class DefinitionPartManager(TenantManager):
+    _queryset_class = DefinitionPartQuerySet
+
+
 class WorkflowState(TenantModel):
     definition = models.ForeignKey(WorkflowDefinition, on_delete=models.CASCADE, related_name="states")
     key = models.CharField(max_length=40, validators=[key_validator])
@@ -37,6 +83,8 @@ class WorkflowState(TenantModel):
     is_final = models.BooleanField(default=False)
     colour = models.CharField(max_length=7, default="#6b7280", help_text="Badge colour, #rrggbb.")
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = DefinitionPartManager()
 
     class Meta(TenantModel.Meta):
         ordering = ["definition", "position", "key"]
@@ -69,6 +117,8 @@ class WorkflowTransition(TenantModel):
     signature_meaning = models.CharField(max_length=40, blank=True, help_text="e.g. Approved, Reviewed, Released")
     comment_required = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = DefinitionPartManager()
 
     class Meta(TenantModel.Meta):
         ordering = ["definition", "source__position", "position"]

@@ -36,6 +36,7 @@ from .models import (
     WorkflowDefinition,
     WorkflowState,
     WorkflowTransition,
+    touch_definitions,
 )
 from .registry import DEFAULTS, GUARDS, DefinitionSpec, effects_for
 
@@ -118,9 +119,9 @@ def definition_for(model: type[models.Model] | models.Model) -> WorkflowDefiniti
 # per definition, stamped with the definition's `updated_at`, which any save or delete of one of
 # its states or transitions moves (`_definition_changed`, in the edit's own transaction). A
 # transition reads the definition row anyway (definition_for): a stamp that differs from the
-# cached one, from this process or any other, reads the shape again. Bulk `QuerySet.update()` /
-# `bulk_create` of states or transitions bypass the signals: move the stamp by hand after them
-# (`WorkflowDefinition.objects.filter(pk=...).update(updated_at=timezone.now())`).
+# cached one, from this process or any other, reads the shape again. Bulk `update()`,
+# `bulk_create()` and `bulk_update()` of states or transitions send no signals: their queryset
+# (models.DefinitionPartQuerySet) moves the stamp itself. Only raw SQL would bypass it.
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def _transition_between(definition: WorkflowDefinition, current: str, to_state: 
 def _definition_changed(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:
     """A state or transition was saved or deleted: move its definition's stamp (cached shapes of
     it, in every process, are read again on their next use)."""
-    WorkflowDefinition.objects.unscoped().filter(pk=instance.definition_id).update(updated_at=timezone.now())
+    touch_definitions([instance.definition_id])
 
 
 for _model in (WorkflowState, WorkflowTransition):

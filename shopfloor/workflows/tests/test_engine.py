@@ -7,7 +7,6 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.utils import timezone
 
 from shopfloor.core import audit, tenancy
 from shopfloor.core import services as core_services
@@ -307,10 +306,18 @@ def test_a_workflow_edited_elsewhere_applies_to_the_next_transition(tenant, admi
     with pytest.raises(ValidationError, match="needs a comment"):
         services.transition(second, "submitted", admin_user)
 
-    # A bulk update sends no signal: whoever makes it moves the stamp, as another process's signal would.
-    WorkflowTransition.objects.filter(pk=submit.pk).update(comment_required=False)
-    WorkflowDefinition.objects.filter(pk=definition.pk).update(updated_at=timezone.now())
+    # A bulk update sends no signal: the states' and transitions' queryset moves the stamp itself.
+    stamp = WorkflowDefinition.objects.get(pk=definition.pk).updated_at
+    assert WorkflowTransition.objects.filter(pk=submit.pk).update(comment_required=False) == 1
+    assert WorkflowDefinition.objects.get(pk=definition.pk).updated_at > stamp
     services.transition(second, "submitted", admin_user)
+    definition.transitions.filter(pk=submit.pk).update(comment_required=True)  # the related manager too
+    with pytest.raises(ValidationError, match="needs a comment"):
+        services.transition(third, "submitted", admin_user)
+    submit.comment_required = False
+    stamp = WorkflowDefinition.objects.get(pk=definition.pk).updated_at
+    WorkflowTransition.objects.bulk_update([submit], ["comment_required"])
+    assert WorkflowDefinition.objects.get(pk=definition.pk).updated_at > stamp
 
     submit.delete()
     with pytest.raises(Conflict, match="cannot move to 'submitted'"):
