@@ -17,6 +17,7 @@ reported as an exception.
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import resource
 import sqlite3
@@ -31,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shopfloor.catalog.models import BomVersion, Item
 from shopfloor.core import access, audit, events, tenancy
 from shopfloor.core.models import Plant
 from shopfloor.planning import mrp_engine as engine
@@ -197,6 +199,12 @@ def _save_plan(
     day = _DayText()
     # The run's row first: on SQLite this write takes the lock _planned_order_ids relies on.
     MrpRun.objects.unscoped().filter(pk=run_id).update(message="Saving the plan", updated_at=now)
+    _hold_master_records(
+        Item,
+        org_id,
+        {o.item_id for o in plan.orders} | {r.item_id for r in plan.items} | {e.item_id for e in plan.exceptions},
+    )
+    _hold_master_records(BomVersion, org_id, {o.bom_version_id for o in plan.orders if o.bom_version_id is not None})
     pks = _planned_order_ids(len(plan.orders))
     make, buy = PlannedOrder.Kind.MAKE.value, PlannedOrder.Kind.BUY.value
     planned = PlannedOrder.Status.PLANNED.value
@@ -339,6 +347,44 @@ def _save_plan(
             "exceptions": stats["exceptions"],
         },
     )
+
+
+def _hold_master_records(model: type[Item] | type[BomVersion], organization_id: int, ids: set[int]) -> None:
+    """Lock the items (or BOM versions) the plan refers to against deletion until the save
+    commits, and fail the run if one is gone since it was read.
+
+    Their keys in the result tables are not checked row by row by the database (see the note
+    in models.mrp): this one statement takes the lock those checks would each take (FOR KEY
+    SHARE, which a DELETE waits for) and a missing id fails the run, nothing saved. On SQLite
+    the run row's update above already holds the database's single write lock: nobody else can
+    delete anything until commit, so reading the ids is enough.
+    """
+    if not ids:
+        return
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            array = "{" + ",".join(map(str, sorted(ids))) + "}"
+            # Only the model's table name is formatted in; values are parameters.
+            cursor.execute(
+                f'SELECT "id" FROM "{table}" WHERE "organization_id" = %s AND "id" = ANY(%s::bigint[])'  # noqa: S608
+                " FOR KEY SHARE",
+                [organization_id, array],
+            )
+        else:
+            cursor.execute(
+                f'SELECT "id" FROM "{table}" WHERE "organization_id" = %s'  # noqa: S608
+                ' AND "id" IN (SELECT value FROM json_each(%s))',
+                [organization_id, json.dumps(sorted(ids))],
+            )
+        found = {pk for (pk,) in cursor.fetchall()}
+    missing = sorted(ids - found)
+    if missing:
+        noun = "item" if model is Item else "BOM version"
+        raise engine.MrpError(
+            f"The plan refers to {len(missing)} {noun}(s) deleted while it was calculated"
+            f" (id {', '.join(map(str, missing[:5]))}): run it again."
+        )
 
 
 def _lap(since: float) -> tuple[float, float]:

@@ -443,6 +443,43 @@ def test_bom_cycle_fails_the_run_naming_it_and_saves_nothing(plant, ea):
     assert not MrpItemResult.objects.filter(run=result).exists()
 
 
+def test_an_item_deleted_while_the_plan_was_calculated_fails_the_run_and_saves_nothing(
+    plant, textbook, ea, monkeypatch
+):
+    """Result rows' item keys are held by one lock at save time, not per-row checks: an item
+    gone since the plan read it fails the run by name of its id, and no row of it is saved."""
+    gone = item("GONE", ea)
+    gone_id = gone.pk
+    calculate = mrp.engine.plan
+
+    def plan_then_item_deleted(*args, **kwargs):
+        plan = calculate(*args, **kwargs)
+        plan.orders[0].item_id = gone_id  # an order for an item deleted meanwhile
+        gone.delete()
+        return plan
+
+    monkeypatch.setattr(mrp.engine, "plan", plan_then_item_deleted)
+    result = run(plant)
+    assert result.status == MrpRun.Status.FAILED
+    assert result.error == (
+        f"The plan refers to 1 item(s) deleted while it was calculated (id {gone_id}): run it again."
+    )
+    assert not PlannedOrder.objects.filter(run=result).exists()
+    assert not Pegging.objects.filter(run=result).exists()
+    assert not MrpItemResult.objects.filter(run=result).exists()
+
+
+def test_planned_orders_items_are_locked_against_deletion_until_the_save_commits(plant, textbook):
+    """The save's lock is the one a per-row key check would take: another item of the
+    organization is untouched, and the plan's items and BOM versions are all found."""
+    result = run(plant)
+    assert result.status == MrpRun.Status.DONE
+    items = set(PlannedOrder.objects.filter(run=result).values_list("item", flat=True))
+    assert items == {textbook[k].pk for k in "ABCD"}
+    versions = set(PlannedOrder.objects.filter(run=result, kind="make").values_list("bom_version", flat=True))
+    assert len(versions) == 2 and None not in versions
+
+
 def test_calendar_without_working_day_fails_naming_it(tenant, ea):
     plant = PlantFactory(organization=tenant, code="P9")
     WorkingCalendar.objects.create(organization=tenant, name="Empty", plant=plant)
