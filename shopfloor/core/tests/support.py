@@ -80,3 +80,9 @@ def celery_configured(**changes: Any) -> Iterator[Any]:
 
 
 CLOSED_BROKER_URL = "redis://127.0.0.1:1/0"  # port 1: nothing listens, connections are refused
+
+
+def listed_ids(response: Any) -> list[int]:
+    """The ids of an API list page, sorted (the answer must be a 200)."""
+    assert response.status_code == 200, response.content
+    return sorted(row["id"] for row in response.json()["results"])

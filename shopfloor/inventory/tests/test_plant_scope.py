@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from shopfloor.catalog.tests.factories import ItemFactory
 from shopfloor.core.tests.factories import PlantFactory, member
+from shopfloor.core.tests.support import listed_ids
 from shopfloor.inventory import services
 from shopfloor.inventory.models import CycleCountLine, StockBalance
 
@@ -45,11 +46,6 @@ def scene(org, tenant, admin_user):
     return {"home": rows["HOME"], "away": rows["AWAY"], "item": item, "local": local}
 
 
-def _ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return sorted(row["id"] for row in response.json()["results"])
-
-
 RESOURCES = ("locations", "moves", "balances", "reservations", "cycle-counts", "cycle-count-lines")
 
 
@@ -57,9 +53,9 @@ def test_the_api_lists_only_the_users_plant_and_404s_another_plants_rows(scene, 
     home, away = scene["home"], scene["away"]
     local = api_for(scene["local"])
     for resource in RESOURCES:
-        everything = _ids(api.get(f"{API}{resource}/"))
+        everything = listed_ids(api.get(f"{API}{resource}/"))
         assert {home[resource].pk, away[resource].pk} <= set(everything), resource
-        listed = _ids(local.get(f"{API}{resource}/"))
+        listed = listed_ids(local.get(f"{API}{resource}/"))
         assert home[resource].pk in listed and away[resource].pk not in listed, resource
         assert local.get(f"{API}{resource}/{home[resource].pk}/").status_code == 200, resource
         assert local.get(f"{API}{resource}/{away[resource].pk}/").status_code == 404, resource

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shopfloor.core.tests.factories import PlantFactory, member
+from shopfloor.core.tests.support import listed_ids
 from shopfloor.planning.tests.factories import ForecastFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,16 +28,11 @@ def scene(org, tenant):
     return {"home": rows["HOME"], "away": rows["AWAY"], "local": local}
 
 
-def _ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return sorted(row["id"] for row in response.json()["results"])
-
-
 def test_forecasts_over_the_api(scene, api_for, api):
     home, away = scene["home"]["forecast"], scene["away"]["forecast"]
     local = api_for(scene["local"])
-    assert _ids(api.get(f"{API}forecasts/")) == sorted([home.pk, away.pk])
-    assert _ids(local.get(f"{API}forecasts/")) == [home.pk]
+    assert listed_ids(api.get(f"{API}forecasts/")) == sorted([home.pk, away.pk])
+    assert listed_ids(local.get(f"{API}forecasts/")) == [home.pk]
     assert local.get(f"{API}forecasts/{home.pk}/").status_code == 200
     assert local.get(f"{API}forecasts/{away.pk}/").status_code == 404
     assert local.delete(f"{API}forecasts/{away.pk}/").status_code == 404

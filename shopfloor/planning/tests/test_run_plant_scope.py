@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shopfloor.core.tests.factories import PlantFactory, member
+from shopfloor.core.tests.support import listed_ids
 from shopfloor.planning.tests.factories import (
     MrpExceptionFactory,
     MrpItemResultFactory,
@@ -43,11 +44,6 @@ def scene(org, tenant):
     return {"home": rows["HOME"], "away": rows["AWAY"], "local": local}
 
 
-def _ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return sorted(row["id"] for row in response.json()["results"])
-
-
 def test_the_api_lists_only_the_users_plants_and_404s_another_plants_run(scene, api_for, api):
     home, away = scene["home"], scene["away"]
     local = api_for(scene["local"])
@@ -60,8 +56,8 @@ def test_the_api_lists_only_the_users_plants_and_404s_another_plants_run(scene, 
         "mrp-item-results": "result",
     }
     for resource, key in lists.items():
-        assert _ids(local.get(f"{API}{resource}/")) == [home[key].pk], resource
-        assert _ids(api.get(f"{API}{resource}/")) == sorted([home[key].pk, away[key].pk]), resource
+        assert listed_ids(local.get(f"{API}{resource}/")) == [home[key].pk], resource
+        assert listed_ids(api.get(f"{API}{resource}/")) == sorted([home[key].pk, away[key].pk]), resource
         assert local.get(f"{API}{resource}/{home[key].pk}/").status_code == 200, resource
         assert local.get(f"{API}{resource}/{away[key].pk}/").status_code == 404, resource
     for sub in ("operations", "conflicts"):

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shopfloor.core.tests.factories import member
+from shopfloor.core.tests.support import listed_ids
 from shopfloor.production.models import MaterialIssue, TimeEntry, WorkOrderOutput
 from shopfloor.production.tests.factories import GenealogyLinkFactory
 
@@ -39,11 +40,6 @@ def scene(org, tenant):
     return {**rows, "local": local}
 
 
-def _ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return sorted(row["id"] for row in response.json()["results"])
-
-
 def test_the_api_lists_only_the_users_plant_and_404s_another_plants_rows(scene, api_for, api):
     home, away = scene["home"], scene["away"]
     local = api_for(scene["local"])
@@ -51,12 +47,14 @@ def test_the_api_lists_only_the_users_plant_and_404s_another_plants_rows(scene, 
         related = "" if resource == "work-orders" else "?work_order="
         everything = sorted(r["id"] for r in api.get(f"{API}{resource}/").json()["results"])
         assert home[resource].pk in everything and away[resource].pk in everything, resource
-        listed = _ids(local.get(f"{API}{resource}/"))
+        listed = listed_ids(local.get(f"{API}{resource}/"))
         assert home[resource].pk in listed and away[resource].pk not in listed, resource
         if related:
-            filtered = _ids(local.get(f"{API}{resource}/{related}{away['work-orders'].pk}"))
+            filtered = listed_ids(local.get(f"{API}{resource}/{related}{away['work-orders'].pk}"))
             assert filtered == [], resource
-            assert home[resource].pk in _ids(local.get(f"{API}{resource}/{related}{home['work-orders'].pk}")), resource
+            assert home[resource].pk in listed_ids(local.get(f"{API}{resource}/{related}{home['work-orders'].pk}")), (
+                resource
+            )
         assert local.get(f"{API}{resource}/{home[resource].pk}/").status_code == 200, resource
         assert local.get(f"{API}{resource}/{away[resource].pk}/").status_code == 404, resource
         assert api.get(f"{API}{resource}/{away[resource].pk}/").status_code == 200, resource

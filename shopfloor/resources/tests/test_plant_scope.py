@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shopfloor.core.tests.factories import PlantFactory, member
+from shopfloor.core.tests.support import listed_ids
 from shopfloor.resources.tests.factories import MachineDowntimeFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,22 +30,19 @@ def scene(org, tenant):
     return {"home": rows["HOME"], "away": rows["AWAY"], "local": local}
 
 
-def _ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return sorted(row["id"] for row in response.json()["results"])
-
-
 def test_the_api_lists_only_the_users_plant_and_404s_another_plants_rows(scene, api_for, api):
     home, away = scene["home"], scene["away"]
     local = api_for(scene["local"])
     for resource in ("work-centers", "machines", "machine-downtimes"):
-        assert _ids(api.get(f"{API}{resource}/")) == sorted([home[resource].pk, away[resource].pk]), resource
-        assert _ids(local.get(f"{API}{resource}/")) == [home[resource].pk], resource
+        assert listed_ids(api.get(f"{API}{resource}/")) == sorted([home[resource].pk, away[resource].pk]), resource
+        assert listed_ids(local.get(f"{API}{resource}/")) == [home[resource].pk], resource
         assert local.get(f"{API}{resource}/{home[resource].pk}/").status_code == 200, resource
         assert local.get(f"{API}{resource}/{away[resource].pk}/").status_code == 404, resource
     for resource in ("work-centers", "machines"):
         assert local.get(f"{API}{resource}/{away[resource].pk}/available-hours/").status_code == 404
-    assert local.post(f"{API}machine-downtimes/{away['machine-downtimes'].pk}/end/", {}, format="json").status_code == 404
+    assert (
+        local.post(f"{API}machine-downtimes/{away['machine-downtimes'].pk}/end/", {}, format="json").status_code == 404
+    )
 
 
 def test_the_pages_show_only_the_users_plant_and_404_another_plants_rows(scene):
