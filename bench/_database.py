@@ -99,3 +99,22 @@ def cpu_reference_seconds() -> float:
     for i in range(5_000_000):
         total += i
     return round(time.process_time() - start, 3)
+
+
+def run_measured_child(script: str, url: str, *args: object) -> dict:
+    """Run `script --measure ARGS` in a fresh Python process on the database `url` and return the
+    JSON document it prints last: the timed part of a benchmark, away from the heap and collector
+    state of the process that built the scene."""
+    import json
+    import subprocess
+
+    child = subprocess.run(
+        [sys.executable, script, "--measure", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": url},
+        check=False,
+    )
+    if child.returncode != 0:
+        raise SystemExit(f"The measured run failed:\n{child.stderr[-4000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])

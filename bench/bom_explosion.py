@@ -18,12 +18,11 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from decimal import Decimal
 
-from _database import analyze, bench_database, cpu_reference_seconds, settings_environment
+from _database import analyze, bench_database, cpu_reference_seconds, run_measured_child, settings_environment
 
 LINES = int(os.environ.get("BENCH_BOM_LINES", "50000"))
 LEVELS = int(os.environ.get("BENCH_BOM_LEVELS", "10"))
@@ -191,16 +190,7 @@ def main() -> None:
         root, info = build(sizes)
         vendor = connection.vendor
         connections.close_all()
-        child = subprocess.run(
-            [sys.executable, __file__, "--measure", str(info["org"].pk), str(info["admin"].pk), str(root.pk)],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "DATABASE_URL": url},
-            check=False,
-        )
-        if child.returncode != 0:
-            raise SystemExit(f"The measured runs failed:\n{child.stderr[-4000:]}")
-        measured = json.loads(child.stdout.strip().splitlines()[-1])
+        measured = run_measured_child(__file__, url, info["org"].pk, info["admin"].pk, root.pk)
         result = {
             "benchmark": "bom_explosion",
             "database": vendor,

@@ -28,13 +28,12 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 
-from _database import bench_database, cpu_reference_seconds, settings_environment
+from _database import bench_database, cpu_reference_seconds, run_measured_child, settings_environment
 
 LEVEL_SIZES = (1000, 3000, 5000, 5000, 6000)  # 20,000 items
 LINES_PER_LEVEL = (10, 10, 6, 6)  # lines of each parent of levels 0-3: 100,000 lines
@@ -318,16 +317,7 @@ def main() -> None:
         info = build()
         vendor = connection.vendor
         connections.close_all()
-        child = subprocess.run(
-            [sys.executable, __file__, "--measure", str(info["plant"]), str(info["admin"])],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "DATABASE_URL": url},
-            check=False,
-        )
-        if child.returncode != 0:
-            raise SystemExit(f"The measured run failed:\n{child.stderr[-4000:]}")
-        measured = json.loads(child.stdout.strip().splitlines()[-1])
+        measured = run_measured_child(__file__, url, info["plant"], info["admin"])
         result = {
             "benchmark": "mrp",
             "database": vendor,
