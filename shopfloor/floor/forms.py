@@ -53,9 +53,11 @@ class CompleteForm(forms.Form):
 
 
 class IssueForm(forms.Form):
-    lot = forms.ModelChoiceField(queryset=Lot.objects.all(), widget=forms.HiddenInput)
+    # With what the issue reads of them next (the lot's item, the location's plant for the
+    # permission check): no query of their own on a busy floor.
+    lot = forms.ModelChoiceField(queryset=Lot.objects.select_related("item"), widget=forms.HiddenInput)
     location = forms.ModelChoiceField(
-        queryset=Location.objects.all(), widget=forms.Select(attrs={"class": "terminal-input"})
+        queryset=Location.objects.select_related("plant"), widget=forms.Select(attrs={"class": "terminal-input"})
     )
     quantity = _quantity("Quantity")
     key = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)

@@ -137,7 +137,6 @@ def issue_proposal(*, work_order: WorkOrder, lot: Lot) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
 def issue_lot(
     *,
     actor: Any,
@@ -148,12 +147,14 @@ def issue_lot(
     operation: Operation | None = None,
     key: str = "",
 ) -> MaterialIssue:
-    """Issue `quantity` of a scanned lot to the order. `key` makes a double Enter issue once."""
-    line = _material_for(work_order, lot.item_id)
+    """Issue `quantity` of a scanned lot to the order. `key` makes a double Enter issue once.
+
+    One call of production's issue (atomic itself): it finds the order's material line of the
+    lot's item under lock, so the line is not read a first time here."""
     return production.issue_material(
         actor=actor,
         work_order=work_order,
-        material=line,
+        item=lot.item,
         quantity=quantity,
         location=location,
         lot=lot,

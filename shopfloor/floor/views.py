@@ -32,7 +32,7 @@ from django.views.generic import FormView, TemplateView
 from shopfloor.core import access, tenancy
 from shopfloor.core.errors import Conflict
 from shopfloor.core.views import TenantViewMixin
-from shopfloor.inventory.models import Location, Lot, SerialNumber
+from shopfloor.inventory.models import Lot, SerialNumber
 from shopfloor.production import selectors as production_selectors
 from shopfloor.production import services as production_services
 from shopfloor.production.models import Operation, WorkOrder
@@ -154,16 +154,28 @@ class TerminalView(_TerminalPage):
 
 
 def _issue_step(request: HttpRequest, work_order: WorkOrder) -> dict[str, Any]:
-    """The issue form for a scanned lot (`?step=issue&lot=`), with the proposed place and quantity."""
+    """The issue form for a scanned lot (`?step=issue&lot=`), with the proposed place and quantity.
+
+    Right after the scan of the lot label, in the same request (`_show`), the proposal the scan
+    made is shown as it is (`floor_issue_proposal`): it was read a moment ago, in this request."""
     lot_id = request.GET.get("lot", "")
-    lot = selectors.one(selectors.lots().filter(pk=int(lot_id))) if lot_id.isdigit() else None
-    if lot is None:
+    if not lot_id.isdigit():
         return {}
-    try:
-        proposal = services.issue_proposal(work_order=work_order, lot=lot)
-    except (ValidationError, Conflict) as exc:
-        _problem(request, exc)
-        return {}
+    proposal = getattr(request, "floor_issue_proposal", None)
+    if not (
+        proposal is not None
+        and proposal["lot"].pk == int(lot_id)
+        and proposal["material"].work_order_id == work_order.pk
+    ):
+        lot = selectors.one(selectors.lots().filter(pk=int(lot_id)))
+        if lot is None:
+            return {}
+        try:
+            proposal = services.issue_proposal(work_order=work_order, lot=lot)
+        except (ValidationError, Conflict) as exc:
+            _problem(request, exc)
+            return {}
+    lot = proposal["lot"]
     location = request.GET.get("location") or proposal["location"].pk
     form = forms.IssueForm(
         initial={
@@ -173,12 +185,10 @@ def _issue_step(request: HttpRequest, work_order: WorkOrder) -> dict[str, Any]:
             "key": uuid.uuid4().hex,
         }
     )
-    form.fields["location"].queryset = Location.objects.filter(pk__in=[b.location_id for b in proposal["places"]])
-    form.fields["location"].label_from_instance = lambda loc: next(
-        f"{b.location.code} ({format(b.on_hand.normalize(), 'f')} on hand)"
-        for b in proposal["places"]
-        if b.location_id == loc.pk
-    )
+    # The places the lot is at, as read with the proposal (the issue service checks what is posted).
+    form.fields["location"].choices = [
+        (b.location_id, f"{b.location.code} ({format(b.on_hand.normalize(), 'f')} on hand)") for b in proposal["places"]
+    ]
     return {"issue": proposal, "issue_form": form}
 
 
@@ -274,6 +284,7 @@ class ScanView(TenantViewMixin, View):
         params: dict[str, Any] = {}
         if result.step == "issue":
             params = {"lot": result.prefill["lot"].pk}
+            request.floor_issue_proposal = result.prefill  # type: ignore[attr-defined]  # see _issue_step
         return _show(request, url_for(result.target, result.step, **params))
 
 

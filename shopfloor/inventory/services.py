@@ -414,15 +414,18 @@ def post_move(
     reverses: StockMove | None = None,
     idempotency_key: str = "",
     posted_at: Any = None,
+    key_is_new: bool = False,
 ) -> StockMove:
     """Write one move to the ledger and apply it to the balances, all or nothing.
 
     Refuses (409) to take more than is available at a location that forbids negative stock,
     and to move a serial from where it is not. A repeated `idempotency_key` returns the move
-    it first wrote instead of writing another.
+    it first wrote instead of writing another. `key_is_new`: the caller has just looked the key
+    up and found no move (a work order's issue does, under the order's lock), so it is not read
+    again here; a concurrent first use is still caught by the key's unique constraint.
     """
     access.require(actor, "inventory.add_stockmove", plant=from_location.plant)
-    if idempotency_key:
+    if idempotency_key and not key_is_new:
         existing = StockMove.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
@@ -619,10 +622,12 @@ def issue(
     reason_code: str = "",
     note: str = "",
     idempotency_key: str = "",
+    key_is_new: bool = False,
 ) -> StockMove:
     """Stock leaves a location for production (a work order consumes it).
 
     With `reservation`, the reserved quantity is consumed first, so the issue may use it.
+    `key_is_new`: see `post_move`.
     """
     if location.is_virtual:
         raise ValidationError({"location": ["Issue from a real location."]})
@@ -648,6 +653,7 @@ def issue(
         reason_code=reason_code,
         note=note,
         idempotency_key=idempotency_key,
+        key_is_new=key_is_new,
     )
 
 

@@ -553,7 +553,10 @@ def _consume_reserved(
     """Issuing consumes the line's reservations at that place and lot first, so the issue may use
     the stock held for it; a reservation larger than the issue keeps the rest reserved."""
     remaining = quantity
-    for reservation in selectors.line_reservations(line).filter(location=location, lot=lot):
+    # With the item and the location's plant, which consuming reads (permission, balance).
+    for reservation in (
+        selectors.line_reservations(line).filter(location=location, lot=lot).select_related("item", "location__plant")
+    ):
         if remaining <= 0:
             break
         take = min(reservation.quantity, remaining)
@@ -1012,6 +1015,7 @@ def _post_issue(
         source=_source(wo),
         reason_code=kind,
         idempotency_key=idempotency_key,
+        key_is_new=new_key,
     )
     if replay:
         existing = MaterialIssue.objects.filter(move=move).first()
@@ -1058,12 +1062,16 @@ def _material_line(wo: WorkOrder, material: WorkOrderMaterial | None, item: Item
     if material is not None:
         if material.work_order_id != wo.pk:
             raise ValidationError({"material": ["The material line belongs to another work order."]})
-        return WorkOrderMaterial.objects.select_for_update(of=("self",)).select_related("component").get(pk=material.pk)
+        return (
+            WorkOrderMaterial.objects.select_for_update(of=("self",))
+            .select_related("component__stock_unit")
+            .get(pk=material.pk)
+        )
     if item is None:
         raise ValidationError({"material": ["Name the material line (or the item) to issue."]})
     line = (
         WorkOrderMaterial.objects.select_for_update(of=("self",))
-        .select_related("component")
+        .select_related("component__stock_unit")  # the move and its messages name the unit
         .filter(work_order=wo, component=item)
         .order_by("position", "id")
         .first()

@@ -472,7 +472,17 @@ def transition_by_rule(obj: models.Model, to_state: str, actor: Any, comment: st
 
 
 def _needs_signature_now(obj: models.Model, to_state: str, definition: WorkflowDefinition) -> bool:
-    """Whether the step from the record's current state signs (read before locking; rechecked)."""
+    """Whether the step from the record's current state signs (read before locking; rechecked).
+
+    The current state is read only when some transition into `to_state` signs at all: most
+    workflows never sign, and a terminal moves job cards and reservations all day."""
+    signing = (
+        t.signature_required and not t.approvals_required
+        for (_, target), t in _shape(definition).transitions.items()
+        if target == to_state
+    )
+    if not any(signing):
+        return False
     current = type(obj)._default_manager.filter(pk=obj.pk).values_list("status", flat=True).first()
     t = _transition_between(definition, current, to_state)
     return bool(t is not None and t.signature_required and not t.approvals_required)

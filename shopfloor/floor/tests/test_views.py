@@ -213,6 +213,9 @@ def panel(response, url: str) -> str:
 
 
 def test_an_htmx_action_answers_at_once_with_the_panel_of_where_it_leads(web, tenant, admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     wo = released_order(quantity=10, per_unit=2, stock=100)
     op = wo.operations.get(sequence=10)
     lot = wo.materials.get().component.lots.get()
@@ -232,12 +235,17 @@ def test_an_htmx_action_answers_at_once_with_the_panel_of_where_it_leads(web, te
     # The message was shown in that answer: the next page does not show it again.
     assert shown_messages(web.get(f"/floor/operations/{op.pk}/")) == []
 
-    response = web.post(
-        "/floor/scan/", {"code": f"LOT:{lot.item.number}:{lot.number}", "context": f"op:{op.pk}"}, headers=HTMX
-    )
+    with CaptureQueriesContext(connection) as queries:
+        response = web.post(
+            "/floor/scan/", {"code": f"LOT:{lot.item.number}:{lot.number}", "context": f"op:{op.pk}"}, headers=HTMX
+        )
     body = panel(response, f"/floor/operations/{op.pk}/?step=issue&lot={lot.pk}")
     form = response.context["issue_form"]
     assert (form.initial["lot"], form.initial["quantity"]) == (lot.pk, "20")
+    # The panel shows the proposal the scan made: the lot's stock is read once, in the scan.
+    assert sum('FROM "inventory_stockbalance"' in q["sql"] for q in queries.captured_queries) == 1
+    place = wo.issue_location
+    assert f'<option value="{place.pk}" selected>{place.code} (100 on hand)</option>' in body
     # The issue form's Cancel goes back to the job card, not to the POST's address.
     assert f'href="/floor/operations/{op.pk}/" hx-get="/floor/operations/{op.pk}/" data-cancel' in body
     data = {"lot": lot.pk, "location": form.initial["location"], "quantity": "20", "key": form.initial["key"]}

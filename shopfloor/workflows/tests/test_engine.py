@@ -291,6 +291,36 @@ def test_a_transition_reads_the_workflows_states_and_transitions_once_per_edit(t
     services.transition(third, "submitted", admin_user, comment="Ready.")
 
 
+def test_a_transition_no_signature_can_lead_to_does_not_read_the_state_before_locking(tenant, admin_user):
+    """Whether a step signs is asked of the record's state only when some transition into the
+    target signs: a workflow that never signs locks the record and reads it once."""
+    from django.test.utils import CaptureQueriesContext
+
+    first, second = (
+        services.create_change_request(actor=admin_user, title=f"CR {i}", description="Text.") for i in range(2)
+    )
+    services.transition(first, "submitted", admin_user)
+
+    def reads_of_the_record(queries) -> list[str]:
+        return [q["sql"] for q in queries.captured_queries if 'FROM "workflows_changerequest"' in q["sql"]]
+
+    with CaptureQueriesContext(connection) as queries:
+        services.transition(second, "submitted", admin_user)
+    (locking,) = reads_of_the_record(queries)
+    assert "FOR UPDATE" in locking or connection.vendor == "sqlite"  # SQLite locks by its write transaction
+
+    definition = WorkflowDefinition.objects.get(model="workflows.changerequest")
+    review = WorkflowTransition.objects.get(definition=definition, source__key="submitted", target__key="rejected")
+    services.save_transition(
+        actor=admin_user, definition=definition, data={"signature_required": True}, transition_obj=review
+    )
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError, match="electronic signature"):
+        services.transition(second, review.target.key, admin_user)  # it signs: the password first
+    assert len(reads_of_the_record(queries)) == 1
+    second.refresh_from_db()
+    assert second.status == "submitted"
+
+
 def test_a_workflow_edited_elsewhere_applies_to_the_next_transition(tenant, admin_user):
     """Another process's edit reaches this one through the definition's stamp in the database
     (its own signal only ran there): a save by the ORM, a removed transition, a stamp moved by hand."""
