@@ -134,6 +134,14 @@ else:
     # before reuse) unless DB_CONN_MAX_AGE says otherwise (0 behind a pooler like PgBouncer).
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", 60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's backends plus the audit trail's commit hook (shopfloor.core.db). On any other
+# backend the audit trail links each event as it is recorded (correct, but the chain head is
+# then locked from a transaction's first event to its commit).
+AUDITED_ENGINES = {
+    "django.db.backends.postgresql": "shopfloor.core.db.postgresql",
+    "django.db.backends.sqlite3": "shopfloor.core.db.sqlite3",
+}
+DATABASES["default"]["ENGINE"] = AUDITED_ENGINES.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker --------------------------------------------------------------------------

@@ -3,6 +3,15 @@
 Each event stores the hash of its organization's previous event. Appends lock the chain head
 row, so the chain stays linear under concurrent writers (on SQLite the IMMEDIATE transaction
 already serializes writers). `verify()` recomputes every hash and reports the first break.
+
+A service records its events as it goes; they are linked into the chain and written when its
+transaction commits, by the database backend's commit hook (`shopfloor.core.db`), in one
+statement after the chain heads are locked. Linking them as they were recorded would lock the
+organization's chain head from the transaction's first event until its commit: every other
+audited write of the organization (a whole plant floor) would wait behind the rest of that
+transaction. The chain is the same either way, in commit order; a rolled-back transaction or
+savepoint leaves none of its events. Outside a transaction, inside a test's own transaction or
+on a backend without the hook, an event is linked and written at once.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from . import tenancy
+from .db import PENDING, AuditChainHooks
 from .models import AuditChainHead, AuditEvent, Organization
 
 GENESIS = "0" * 64
@@ -110,9 +120,6 @@ def object_type_of(obj: models.Model | type[models.Model]) -> str:
     return obj._meta.label_lower
 
 
-# No savepoint of its own: a failure here fails the caller's transaction as a whole (Django
-# marks it for rollback), which is what a service wants anyway; two statements less per event.
-@transaction.atomic(savepoint=False)
 def record(
     actor: Any,
     obj: models.Model | None,
@@ -125,7 +132,8 @@ def record(
     object_id: str = "",
     object_repr: str = "",
 ) -> AuditEvent:
-    """Append one event. Called by services inside their own transaction."""
+    """Append one event. Called by services inside their own transaction, which writes it as it
+    commits (the event has its sequence and hash from then on; see the module docstring)."""
     if organization is None:
         org_id = getattr(obj, "organization_id", None) if obj is not None else None
         if org_id is None and isinstance(obj, Organization):
@@ -133,11 +141,9 @@ def record(
         organization_id = org_id if org_id is not None else tenancy.current_organization_id()
     else:
         organization_id = organization.pk
-    head = _lock_head(organization_id or 0)
     real_actor = actor if getattr(actor, "is_authenticated", False) else None
     event = AuditEvent(
         organization_id=organization_id,
-        sequence=head.sequence + 1,
         occurred_at=timezone.now(),
         actor=real_actor,
         actor_name=(real_actor.display_name if real_actor is not None else "system")[:150],
@@ -148,12 +154,55 @@ def record(
         changes=_jsonable(changes or {}),
         request_id=tenancy.current_request_id()[:64],
         reason=reason[:500],
-        prev_hash=head.hash,
     )
-    event.hash = compute_hash(event)
-    event.save(force_insert=True)
-    AuditChainHead.objects.filter(chain=head.chain).update(sequence=event.sequence, hash=event.hash)
+    connection = transaction.get_connection()
+    if isinstance(connection, AuditChainHooks) and _in_own_transaction(connection):
+        # Forgotten if a savepoint active now is rolled back (as Django's on_commit callbacks are).
+        connection.__dict__.setdefault(PENDING, []).append((set(connection.savepoint_ids), event))
+    else:
+        with transaction.atomic():
+            _write([event])
     return event
+
+
+def _in_own_transaction(connection: Any) -> bool:
+    """Inside a transaction the code opened itself: not merely the one a test case wraps around
+    each test (never committed; its events are written at once so the test can read them)."""
+    return connection.in_atomic_block and not all(
+        getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+    )
+
+
+def _write(events: list[AuditEvent]) -> None:
+    """Link `events` (in the order recorded) into their chains and write them: each chain head
+    is locked in chain order (two committing transactions never wait on each other in a
+    circle) and holds until the commit that follows."""
+    chains: dict[int, list[AuditEvent]] = {}
+    for event in events:
+        chains.setdefault(event.organization_id or 0, []).append(event)
+    for chain, linked in sorted(chains.items()):
+        head = _lock_head(chain)
+        sequence, previous = head.sequence, head.hash
+        for event in linked:
+            sequence += 1
+            event.sequence, event.prev_hash = sequence, previous
+            event.hash = previous = compute_hash(event)
+        AuditChainHead.objects.filter(chain=chain).update(sequence=sequence, hash=previous)
+    AuditEvent.objects.unscoped().bulk_create(events)
+
+
+def write_pending(connection: Any) -> None:
+    """Write the events the connection's transaction recorded (its commit hook calls this)."""
+    pending = connection.__dict__.pop(PENDING, None)
+    if pending:
+        _write([event for _, event in pending])
+
+
+def released(connection: Any) -> None:
+    """A savepoint was released: if it was the outermost block inside a test case's transaction
+    (which never commits), its events are written now, as its commit would have."""
+    if not _in_own_transaction(connection):
+        write_pending(connection)
 
 
 def history(obj: models.Model) -> models.QuerySet[AuditEvent]:

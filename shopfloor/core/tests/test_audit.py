@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from django.core.management import call_command, execute_from_command_line
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from shopfloor.core import audit, services, tenancy
 from shopfloor.core.models import AuditChainHead, AuditEvent, User
@@ -159,6 +160,63 @@ def test_concurrent_writers_in_one_organization_keep_a_linear_verifiable_chain(o
     assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
     head = AuditChainHead.objects.get(chain=org.pk)
     assert (head.sequence, head.hash) == (events[-1].sequence, events[-1].hash)
+    assert audit.verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactions_events_are_linked_and_written_as_it_commits_and_a_rollback_leaves_none(org, admin_user):
+    with tenancy.use(org, admin_user):
+        plant = services.create_plant(actor=admin_user, data={"code": "P1", "name": "Plant 1"})
+        written = AuditEvent.objects.count()
+        with transaction.atomic():
+            audit.record(admin_user, plant, action="action", reason="kept 1")
+            assert AuditEvent.objects.count() == written  # linked at the commit, not before
+            try:
+                with transaction.atomic():
+                    audit.record(admin_user, plant, action="action", reason="undone")
+                    raise RuntimeError("the savepoint is rolled back")
+            except RuntimeError:
+                pass
+            audit.record(admin_user, plant, action="action", reason="kept 2")
+        with transaction.atomic():
+            audit.record(admin_user, plant, action="action", reason="rolled back")
+            transaction.set_rollback(True)
+        events = list(AuditEvent.objects.order_by("sequence"))
+    assert [e.reason for e in events[written:]] == ["kept 1", "kept 2"]
+    assert [e.sequence for e in events] == list(range(1, len(events) + 1))
+    assert events[written].prev_hash == events[written - 1].hash
+    head = AuditChainHead.objects.get(chain=org.pk)
+    assert (head.sequence, head.hash) == (events[-1].sequence, events[-1].hash)
+    assert audit.verify() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serializes writers at BEGIN")
+@pytest.mark.django_db(transaction=True)
+def test_an_open_transaction_with_audited_writes_does_not_hold_up_the_organizations_other_writers(org, admin_user):
+    """A long transaction's events do not lock the chain head until it commits: another writer
+    of the organization commits in the meantime, and the chain is in commit order."""
+    recorded, other_done = threading.Event(), threading.Event()
+
+    def long_transaction(i: int) -> None:
+        actor = User.objects.get(pk=admin_user.pk)
+        with tenancy.use(org, actor), transaction.atomic():
+            services.create_plant(actor=actor, data={"code": "SLOW", "name": "Slow"})
+            recorded.set()
+            assert other_done.wait(timeout=20), "the other writer waited for this transaction"
+
+    def other_writer(i: int) -> None:
+        actor = User.objects.get(pk=admin_user.pk)
+        assert recorded.wait(timeout=20)
+        with tenancy.use(org, actor), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '5s'")  # a wait fails the test, not hangs it
+            services.create_plant(actor=actor, data={"code": "FAST", "name": "Fast"})
+        other_done.set()
+
+    run_in_threads(2, lambda i: (long_transaction, other_writer)[i](i))
+    with tenancy.use(org):
+        creates = [e.object_repr for e in AuditEvent.objects.filter(object_type="core.plant").order_by("sequence")]
+    assert [repr_.split()[0] for repr_ in creates] == ["FAST", "SLOW"]
     assert audit.verify() == []
 
 

@@ -98,9 +98,7 @@ def test_body_size_limit_comes_from_the_environment():
 
 # --- SQLite: WAL and IMMEDIATE transactions ------------------------------------------------------
 
-sqlite_only = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3", reason="SQLite settings"
-)
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite settings")
 
 
 @sqlite_only

@@ -1,0 +1,9 @@
+"""Django's SQLite backend with the audit trail's commit hook (see `shopfloor.core.db`)."""
+
+from django.db.backends.sqlite3 import base
+
+from shopfloor.core.db import AuditChainHooks
+
+
+class DatabaseWrapper(AuditChainHooks, base.DatabaseWrapper):
+    pass
