@@ -359,18 +359,30 @@ def _balance_rows(item: Item, location: Location, lot: Lot | None) -> Any:
     return StockBalance.objects.filter(item=item, location=location, lot=lot)
 
 
-def _take(item: Item, location: Location, lot: Lot | None, quantity: Decimal) -> None:
-    """Take `quantity` out of a balance, refusing to go below what is reserved (unless allowed)."""
+def _take(item: Item, location: Location, lot: Lot | None, quantity: Decimal, release: Decimal = Decimal(0)) -> None:
+    """Take `quantity` out of a balance, refusing to go below what is reserved (unless allowed).
+
+    `release`: the reserved quantity of reservations ended for this very move (see
+    `consume_reservation(settled_by_move=True)`), taken off the balance's reserved in the same
+    update, so the move may use it."""
     rows = _balance_rows(item, location, lot)
     now = timezone.now()
+    changes: dict[str, Any] = {"on_hand": F("on_hand") - quantity, "updated_at": now}
+    if release:
+        changes["reserved"] = F("reserved") - release
+        rows = rows.filter(reserved__gte=release)
     if location.allow_negative:
-        if rows.update(on_hand=F("on_hand") - quantity, updated_at=now) == 0:
+        if rows.update(**changes) == 0:
+            if release:
+                raise Conflict("The reserved quantity is no longer on the balance.")
             _put(item, location, lot, -quantity)
         return
-    updated = rows.filter(on_hand__gte=F("reserved") + quantity).update(on_hand=F("on_hand") - quantity, updated_at=now)
+    updated = rows.filter(on_hand__gte=F("reserved") - release + quantity).update(**changes)
     if updated == 0:
-        balance = rows.first()
-        available = balance.on_hand - balance.reserved if balance is not None else Decimal(0)
+        balance = _balance_rows(item, location, lot).first()
+        if release and (balance is None or balance.reserved < release):
+            raise Conflict("The reserved quantity is no longer on the balance.")
+        available = balance.on_hand - balance.reserved + release if balance is not None else Decimal(0)
         raise Conflict(
             f"Only {_fmt(max(available, Decimal(0)))} {item.stock_unit} of {item.number}"
             f"{f' lot {lot.number}' if lot else ''} available at {location.code}.",
@@ -415,6 +427,7 @@ def post_move(
     idempotency_key: str = "",
     posted_at: Any = None,
     key_is_new: bool = False,
+    release_reserved: Decimal = Decimal(0),
 ) -> StockMove:
     """Write one move to the ledger and apply it to the balances, all or nothing.
 
@@ -423,6 +436,9 @@ def post_move(
     it first wrote instead of writing another. `key_is_new`: the caller has just looked the key
     up and found no move (a work order's issue does, under the order's lock), so it is not read
     again here; a concurrent first use is still caught by the key's unique constraint.
+    `release_reserved`: the reserved quantity at `from_location` of reservations the caller has
+    just ended for this move (`consume_reservation(settled_by_move=True)`); the move takes it off
+    the balance's reserved as it takes the stock.
     """
     access.require(actor, "inventory.add_stockmove", plant=from_location.plant)
     if idempotency_key and not key_is_new:
@@ -436,6 +452,8 @@ def post_move(
         raise ValidationError({"to_location": ["The stock is already there."]})
     if from_location.is_virtual and to_location.is_virtual:
         raise ValidationError({"to_location": ["A move needs a real location on one side."]})
+    if release_reserved and from_location.is_virtual:
+        raise ValidationError({"from_location": ["Reserved stock is released where it is taken from."]})
     for field, loc in (("from_location", from_location), ("to_location", to_location)):
         if not loc.is_active:
             raise ValidationError({field: [f"{loc.code} is not active."]})
@@ -500,7 +518,7 @@ def post_move(
         steps.append((to_location.pk, "put", to_location))
     for _, step, loc in sorted(steps, key=lambda s: s[0]):
         if step == "take":
-            _take(item, loc, lot, stock_quantity)
+            _take(item, loc, lot, stock_quantity, release_reserved)
         else:
             _put(item, loc, lot, stock_quantity)
 
@@ -623,11 +641,12 @@ def issue(
     note: str = "",
     idempotency_key: str = "",
     key_is_new: bool = False,
+    release_reserved: Decimal = Decimal(0),
 ) -> StockMove:
     """Stock leaves a location for production (a work order consumes it).
 
-    With `reservation`, the reserved quantity is consumed first, so the issue may use it.
-    `key_is_new`: see `post_move`.
+    With `reservation`, the reservation is consumed, so the issue may use its stock.
+    `key_is_new`, `release_reserved`: see `post_move`.
     """
     if location.is_virtual:
         raise ValidationError({"location": ["Issue from a real location."]})
@@ -638,7 +657,8 @@ def issue(
             lot.pk if lot else None,
         ):
             raise ValidationError({"reservation": ["The reservation is for another item, location or lot."]})
-        consume_reservation(actor=actor, reservation=reservation)
+        consume_reservation(actor=actor, reservation=reservation, settled_by_move=True)
+        release_reserved += reservation.quantity
     return post_move(
         actor=actor,
         item=item,
@@ -654,6 +674,7 @@ def issue(
         note=note,
         idempotency_key=idempotency_key,
         key_is_new=key_is_new,
+        release_reserved=release_reserved,
     )
 
 
@@ -858,9 +879,11 @@ def _hold(
     return reservation
 
 
-def _end_reservation(*, actor: Any, reservation: Reservation, to_state: str) -> Reservation:
+def _end_reservation(*, actor: Any, reservation: Reservation, to_state: str, balance: bool = True) -> Reservation:
     # The transition locks the reservation row and refuses a second release (409).
     result = workflow_services.transition(reservation, to_state, actor)
+    if not balance:  # the move that follows takes it off the balance (settled_by_move)
+        return result.obj  # type: ignore[return-value]
     updated = (
         _balance_rows(reservation.item, reservation.location, reservation.lot)
         .filter(reserved__gte=reservation.quantity)
@@ -873,13 +896,20 @@ def _end_reservation(*, actor: Any, reservation: Reservation, to_state: str) -> 
 
 @busy_is_conflict
 @transaction.atomic
-def consume_reservation(*, actor: Any, reservation: Reservation, quantity: Any = None) -> Reservation | None:
+def consume_reservation(
+    *, actor: Any, reservation: Reservation, quantity: Any = None, settled_by_move: bool = False
+) -> Reservation | None:
     """The reservation's document takes its stock now (an issue or a shipment posted next, in the
     same transaction): the reservation ends as consumed, so that move may use the stock.
 
     Consuming part of it still ends it whole (its history reads as one promise kept) and the rest
     is reserved again at once for the same document: that new reservation is returned, None when
     nothing is left. Needs the right to post stock moves, as the move that follows does.
+
+    `settled_by_move` (a whole reservation only): the balance's reserved quantity is left for the
+    move the caller posts next to take off, with `post_move(release_reserved=...)`, in the same
+    update as the stock: a busy balance row (one bin feeding a whole floor) is then written once
+    per issue, and locked only from the move to the commit.
     """
     access.require(actor, "inventory.add_stockmove", plant=reservation.location.plant)
     take = reservation.quantity if quantity is None else _quantity(quantity)
@@ -887,7 +917,9 @@ def consume_reservation(*, actor: Any, reservation: Reservation, quantity: Any =
         raise ValidationError(
             {"quantity": [f"The reservation holds {_fmt(reservation.quantity)}; it cannot give {_fmt(take)}."]}
         )
-    _end_reservation(actor=actor, reservation=reservation, to_state="consumed")
+    if settled_by_move and take != reservation.quantity:
+        raise ValidationError({"quantity": ["Only a whole reservation is settled by the move."]})
+    _end_reservation(actor=actor, reservation=reservation, to_state="consumed", balance=not settled_by_move)
     rest = reservation.quantity - take
     if rest <= 0:
         return None

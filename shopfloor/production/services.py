@@ -549,10 +549,15 @@ def release_reservations(*, actor: Any, work_order: WorkOrder, line: WorkOrderMa
 
 def _consume_reserved(
     actor: Any, line: WorkOrderMaterial, location: Location, lot: Lot | None, quantity: Decimal
-) -> None:
+) -> Decimal:
     """Issuing consumes the line's reservations at that place and lot first, so the issue may use
-    the stock held for it; a reservation larger than the issue keeps the rest reserved."""
+    the stock held for it; a reservation larger than the issue keeps the rest reserved.
+
+    Returns the reserved quantity the issue's move takes off the balance itself: all of it when
+    the issue consumes whole reservations (the usual case: it takes what was reserved for it),
+    so the balance row is written once (`consume_reservation(settled_by_move=True)`)."""
     remaining = quantity
+    plan = []
     # With the item and the location's plant, which consuming reads (permission, balance).
     for reservation in (
         selectors.line_reservations(line).filter(location=location, lot=lot).select_related("item", "location__plant")
@@ -560,8 +565,12 @@ def _consume_reserved(
         if remaining <= 0:
             break
         take = min(reservation.quantity, remaining)
-        inventory.consume_reservation(actor=actor, reservation=reservation, quantity=take)
+        plan.append((reservation, take))
         remaining -= take
+    whole = all(take == reservation.quantity for reservation, take in plan)
+    for reservation, take in plan:
+        inventory.consume_reservation(actor=actor, reservation=reservation, quantity=take, settled_by_move=whole)
+    return sum((take for _, take in plan), Decimal(0)) if whole else Decimal(0)
 
 
 @transaction.atomic
@@ -1003,8 +1012,11 @@ def _post_issue(
     """`new_key`: the caller has just found no move with `idempotency_key` (holding the order's
     lock), so this is no replay and the move posted now is a new one."""
     replay = bool(idempotency_key) and not new_key
+    released = Decimal(0)
     if not (replay and StockMove.objects.filter(idempotency_key=idempotency_key).exists()):
-        _consume_reserved(actor, line, location, lot if lot is not None or serial is None else serial.lot, quantity)
+        released = _consume_reserved(
+            actor, line, location, lot if lot is not None or serial is None else serial.lot, quantity
+        )
     move = inventory.issue(
         actor=actor,
         item=line.component,
@@ -1016,6 +1028,7 @@ def _post_issue(
         reason_code=kind,
         idempotency_key=idempotency_key,
         key_is_new=new_key,
+        release_reserved=released,
     )
     if replay:
         existing = MaterialIssue.objects.filter(move=move).first()

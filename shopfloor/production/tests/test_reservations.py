@@ -124,15 +124,22 @@ def test_a_technician_issuing_consumes_the_reservation_and_keeps_the_rest_reserv
 
 
 def test_issuing_everything_reserved_ends_with_nothing_held(tenant, admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     wo = released_order(quantity=10, stock=20)  # everything in stock is reserved for the order
     line = wo.materials.get()
     lot = line.component.lots.get()
-    services.issue_material(
-        actor=admin_user, work_order=wo, material=line, quantity=20, location=wo.issue_location, lot=lot
-    )
+    with CaptureQueriesContext(connection) as queries:
+        services.issue_material(
+            actor=admin_user, work_order=wo, material=line, quantity=20, location=wo.issue_location, lot=lot
+        )
     assert open_reservations(wo) == []
     row = balance(line.component, wo.issue_location, lot)
     assert (row.on_hand, row.reserved) == (D(0), D(0))
+    # The whole reservation is settled by the move: the (busy) balance row is written once.
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "inventory_stockbalance"')]
+    assert len(writes) == 1 and '"reserved" = ' in writes[0] and '"on_hand" = ' in writes[0]
 
 
 def test_backflush_takes_the_orders_own_reservation(tenant, admin_user):
