@@ -221,6 +221,7 @@ _IDEMPOTENCY = OpenApiParameter(
 class PurchaseOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
     """Orders to suppliers. Header fields change while a draft; lines through purchase-order-lines."""
 
+    plant_field = "plant"
     queryset = selectors.purchase_orders().prefetch_related("lines__item", "lines__unit")
     serializer_class = PurchaseOrderSerializer
     search_fields = ["number", "supplier__name", "supplier__number", "supplier_reference"]
@@ -375,6 +376,7 @@ class PurchaseOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
 class PurchaseOrderLineViewSet(TenantModelViewSet):
     """Lines of orders: added, changed and removed while their order is a draft (409 after)."""
 
+    plant_field = "order__plant"
     queryset = selectors.order_lines()
     serializer_class = PurchaseOrderLineSerializer
     ordering_fields = ["id", "position", "due_date"]
@@ -408,6 +410,7 @@ _RECEIPT_PREFETCH = ("lines__item", "lines__unit", "lines__lot", "lines__serial"
 class ReceiptViewSet(TenantReadOnlyViewSet):
     """Posted receipts (immutable); filter by supplier for supplier quality."""
 
+    plant_field = "plant"
     queryset = selectors.receipts().prefetch_related(*_RECEIPT_PREFETCH)
     serializer_class = ReceiptSerializer
     search_fields = ["number", "delivery_note", "purchase_order__number", "supplier__name"]
@@ -418,6 +421,7 @@ class ReceiptViewSet(TenantReadOnlyViewSet):
 class ReceiptLineViewSet(TenantReadOnlyViewSet):
     """Received lines with their lots, serials and where they went (quarantined or not)."""
 
+    plant_field = "receipt__plant"
     queryset = selectors.receipt_lines()
     serializer_class = ReceiptLineSerializer
     ordering_fields = ["id"]

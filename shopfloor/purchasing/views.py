@@ -56,6 +56,7 @@ NEEDS_COMMENT = {"reject", "return-to-draft", "cancel"}
 
 class PurchaseOrderListView(ObjectListView):
     model = PurchaseOrder
+    plant_field = "plant"
     title = "Purchase orders"
     queryset = selectors.purchase_orders()
     columns = [
@@ -82,6 +83,7 @@ class PurchaseOrderListView(ObjectListView):
 class PurchaseOrderCreateView(ObjectCreateView):
     model = PurchaseOrder
     form_class = forms.PurchaseOrderForm
+    plant_choice_fields = {"plant": "pk"}
     title = "New purchase order"
     service = services.create_purchase_order
     detail_url_name = "purchasing:order-detail"
@@ -92,6 +94,8 @@ class PurchaseOrderCreateView(ObjectCreateView):
 class PurchaseOrderUpdateView(ObjectUpdateView):
     model = PurchaseOrder
     form_class = forms.PurchaseOrderForm
+    plant_field = "plant"
+    plant_choice_fields = {"plant": "pk"}
     detail_url_name = "purchasing:order-detail"
     success_message = "{object.number} saved."
 
@@ -105,6 +109,7 @@ class PurchaseOrderDetailView(ObjectDetailView):
     """The order: lines (editable while a draft), the buttons of its next steps, its receipts."""
 
     model = PurchaseOrder
+    plant_field = "plant"
     template_name = "purchasing/order_detail.html"
     fields = [
         ("supplier", "Supplier"),
@@ -158,9 +163,10 @@ class PurchaseOrderActionView(TenantViewMixin, View):
 
     http_method_names = ["post"]
     permission_required = "purchasing.view_purchaseorder"
+    plant_field = "plant"
 
     def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
-        order = get_object_or_404(PurchaseOrder.objects.all(), pk=pk)
+        order = get_object_or_404(self.at_user_plants(PurchaseOrder.objects.all()), pk=pk)
         if name not in ORDER_ACTIONS:
             return HttpResponse(status=404)
         form = forms.CommentForm(request.POST)
@@ -180,9 +186,10 @@ class PurchaseOrderActionView(TenantViewMixin, View):
 class LineAddView(TenantViewMixin, View):
     http_method_names = ["post"]
     permission_required = "purchasing.change_purchaseorder"
+    plant_field = "plant"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        order = get_object_or_404(PurchaseOrder.objects.all(), pk=pk)
+        order = get_object_or_404(self.at_user_plants(PurchaseOrder.objects.all()), pk=pk)
         form = forms.PurchaseOrderLineForm(request.POST)
         if form.is_valid():
             try:
@@ -203,9 +210,10 @@ class LineAddView(TenantViewMixin, View):
 class LineRemoveView(TenantViewMixin, View):
     http_method_names = ["post"]
     permission_required = "purchasing.change_purchaseorder"
+    plant_field = "order__plant"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        line = get_object_or_404(PurchaseOrderLine.objects.select_related("order"), pk=pk)
+        line = get_object_or_404(self.at_user_plants(PurchaseOrderLine.objects.select_related("order")), pk=pk)
         try:
             services.remove_line(actor=request.user, line=line)
         except (ValidationError, Conflict) as exc:
@@ -224,11 +232,12 @@ class ReceiveView(ServiceFormView):
     form_class = forms.ReceiveForm
     template_name = "purchasing/receive.html"
     permission_required = "purchasing.add_receipt"
+    plant_field = "plant"
 
     def order(self) -> PurchaseOrder:
         if not hasattr(self, "_order"):
             self._order = get_object_or_404(
-                PurchaseOrder.objects.select_related("supplier", "plant"), pk=self.kwargs["pk"]
+                self.at_user_plants(PurchaseOrder.objects.select_related("supplier", "plant")), pk=self.kwargs["pk"]
             )
         return self._order
 
@@ -290,6 +299,7 @@ class ReceiveView(ServiceFormView):
 
 class ReceiptListView(ObjectListView):
     model = Receipt
+    plant_field = "plant"
     title = "Receipts"
     queryset = selectors.receipts()
     columns = [
@@ -307,6 +317,7 @@ class ReceiptListView(ObjectListView):
 
 class ReceiptDetailView(ObjectDetailView):
     model = Receipt
+    plant_field = "plant"
     template_name = "purchasing/receipt_detail.html"
     fields = [
         ("purchase_order", "Purchase order"),
@@ -351,9 +362,10 @@ class PurchaseOrderPdfView(TenantViewMixin, View):
 
     http_method_names = ["get"]
     permission_required = "purchasing.view_purchaseorder"
+    plant_field = "plant"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        order = get_object_or_404(selectors.purchase_orders(), pk=pk)
+        order = get_object_or_404(self.at_user_plants(selectors.purchase_orders()), pk=pk)
         response = HttpResponse(document.render(order), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
         return response

@@ -13,8 +13,6 @@ NOT_PLANT_SCOPED = {
     # Not scoped yet: the first pass covered production, inventory, resources, quality and
     # planning; these apps' reads still show every plant of the organization.
     "sales/orders": "not scoped yet",
-    "purchasing/purchase-orders": "not scoped yet",
-    "purchasing/receipts": "not scoped yet",
     "field/assets": "not scoped yet",
     "floor/location-labels": "not scoped yet",
     "floor/travellers": "not scoped yet",
