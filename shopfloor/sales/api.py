@@ -194,6 +194,7 @@ _LINES = Prefetch("lines", queryset=SalesOrderLine.objects.select_related("item_
 class SalesOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
     """Sales orders. Confirm reserves stock, cancel and close release it, ship issues what is reserved."""
 
+    plant_field = "plant"
     queryset = selectors.orders().prefetch_related(_LINES)
     serializer_class = SalesOrderSerializer
     filterset_fields = ["status", "customer", "plant", "rig", "well"]
@@ -280,6 +281,7 @@ class SalesOrderViewSet(WorkflowActionsMixin, TenantModelViewSet):
 class SalesOrderLineViewSet(TenantModelViewSet):
     """Lines of orders: added, changed and removed while the order is a draft; shipped once confirmed."""
 
+    plant_field = "order__plant"
     queryset = selectors.lines()
     serializer_class = SalesOrderLineSerializer
     filterset_fields = ["order", "item", "status", "due_date"]

@@ -33,6 +33,7 @@ from .models import SalesOrder, SalesOrderLine
 
 class OrderListView(ObjectListView):
     model = SalesOrder
+    plant_field = "plant"
     title = "Sales orders"
     columns = [
         ("number", "Number"),
@@ -59,6 +60,7 @@ class OrderListView(ObjectListView):
 class OrderCreateView(ObjectCreateView):
     model = SalesOrder
     form_class = forms.SalesOrderForm
+    plant_choice_fields = {"plant": "pk"}
     title = "New sales order"
     service = services.create_order
     detail_url_name = "sales:order-detail"
@@ -69,6 +71,8 @@ class OrderCreateView(ObjectCreateView):
 class OrderUpdateView(ObjectUpdateView):
     model = SalesOrder
     form_class = forms.SalesOrderForm
+    plant_field = "plant"
+    plant_choice_fields = {"plant": "pk"}
     detail_url_name = "sales:order-detail"
 
     def perform(self, form: forms.SalesOrderForm) -> SalesOrder:
@@ -80,6 +84,7 @@ class OrderDetailView(ObjectDetailView):
     line form while a draft, ship buttons once confirmed, and the workflow panel."""
 
     model = SalesOrder
+    plant_field = "plant"
     template_name = "sales/order_detail.html"
     fields = [
         ("customer", "Customer"),
@@ -124,11 +129,12 @@ class LineAddView(ServiceFormView):
 
     form_class = forms.SalesOrderLineForm
     permission_required = "sales.add_salesorderline"
+    plant_field = "plant"
     title = "Add a line"
     success_message = "Line {object.position} added: {object.item.number}."
 
     def get_order(self) -> SalesOrder:
-        return get_object_or_404(selectors.orders(), pk=self.kwargs["pk"])
+        return get_object_or_404(self.at_user_plants(selectors.orders()), pk=self.kwargs["pk"])
 
     def perform(self, form: forms.SalesOrderLineForm) -> SalesOrderLine:
         return services.add_line(actor=self.request.user, order=self.get_order(), data=form.service_data())
@@ -146,6 +152,7 @@ class LineAddView(ServiceFormView):
 
 class LineDeleteView(ObjectActionView):
     model = SalesOrderLine
+    plant_field = "order__plant"
     permission_required = "sales.delete_salesorderline"
     success_message = "Line removed."
 
@@ -160,6 +167,7 @@ class OrderShipView(ObjectActionView):
     """Ship everything reserved for the order, from where it is reserved."""
 
     model = SalesOrder
+    plant_field = "plant"
     permission_required = SHIP
     success_message = "Reserved stock of {object} shipped."
 
@@ -175,10 +183,13 @@ class LineShipView(ServiceFormView):
 
     template_name = "sales/ship_line.html"
     permission_required = SHIP
+    plant_field = "order__plant"
 
     def get_line(self) -> SalesOrderLine:
         if not hasattr(self, "_line"):
-            self._line = get_object_or_404(selectors.lines().select_related("order__plant"), pk=self.kwargs["pk"])
+            self._line = get_object_or_404(
+                self.at_user_plants(selectors.lines().select_related("order__plant")), pk=self.kwargs["pk"]
+            )
         return self._line
 
     def get_form(self, form_class: Any = None) -> forms.ShipLineForm:

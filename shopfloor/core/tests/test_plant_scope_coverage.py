@@ -12,7 +12,6 @@ NOT_PLANT_SCOPED = {
     "resources/calendars": "a calendar's plant only names its time zone; plants share calendars",
     # Not scoped yet: the first pass covered production, inventory, resources, quality and
     # planning; these apps' reads still show every plant of the organization.
-    "sales/orders": "not scoped yet",
     "field/assets": "not scoped yet",
     "floor/location-labels": "not scoped yet",
     "floor/travellers": "not scoped yet",
