@@ -131,6 +131,7 @@ class LocationLabelViewSet(_LabelViewSet):
     """Labels of locations (bins, racks, docks): `LOC:<plant>:<location>`."""
 
     queryset = selectors.locations()
+    plant_field = "plant"
     filterset_fields = ["plant", "parent", "location_type", "is_active"]
     search_fields = ["code", "name"]
     ordering_fields = ["id", "code"]
@@ -177,6 +178,7 @@ class TravellerViewSet(TenantReadOnlyViewSet):
     """Work order travellers: the scan codes (JSON) and the A4 PDF with a QR per operation."""
 
     queryset = selectors.work_orders().prefetch_related("operations")
+    plant_field = "plant"
     serializer_class = TravellerSerializer
     content_negotiation_class = PdfNegotiation
     filterset_fields = ["status", "plant", "item"]

@@ -390,9 +390,10 @@ def _pdf(body: bytes, filename: str) -> HttpResponse:
 
 class TravellerView(TenantViewMixin, View):
     permission_required = "production.view_workorder"
+    plant_field = "plant"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        work_order = get_object_or_404(selectors.work_orders(), pk=pk)
+        work_order = get_object_or_404(self.at_user_plants(selectors.work_orders()), pk=pk)
         return _pdf(traveller.render(work_order), f"traveller-{work_order.number}.pdf")
 
 
@@ -410,7 +411,10 @@ class LabelView(TenantViewMixin, View):
             return HttpResponse(status=404)
         queryset, perm = self.sources[kind]
         access.require(request.user, perm)
-        obj = get_object_or_404(queryset(), pk=pk)
+        rows = queryset()
+        if kind == "location":  # a bin of another plant is not found, like on the location pages
+            rows = access.at_user_plants(rows, request.user)
+        obj = get_object_or_404(rows, pk=pk)
         try:
             size = labels.size_named(request.GET.get("size"))
         except ValidationError as exc:

@@ -10,11 +10,9 @@ from shopfloor.core.api.router import router
 # Resources over a plant-bound model that do not narrow reads to the caller's plants.
 NOT_PLANT_SCOPED = {
     "resources/calendars": "a calendar's plant only names its time zone; plants share calendars",
-    # Not scoped yet: the first pass covered production, inventory, resources, quality and
-    # planning; these apps' reads still show every plant of the organization.
+    # Not scoped yet: a drill bit's plant is its home shop, while it spends its life at customers'
+    # sites; whether a plant-limited member should lose sight of another shop's bits is open.
     "field/assets": "not scoped yet",
-    "floor/location-labels": "not scoped yet",
-    "floor/travellers": "not scoped yet",
 }
 
 
