@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from shopfloor.catalog.models import DocumentLink, DocumentRevision
+from shopfloor.core import access
 from shopfloor.inventory.models import Location, Lot, SerialNumber, StockBalance
 from shopfloor.production.models import Operation, WorkOrder, WorkOrderMaterial
 
@@ -97,22 +98,27 @@ def operations() -> QuerySet[Operation]:
     return Operation.objects.select_related("work_order", "work_order__item", "work_center", "machine", "operator")
 
 
-def resolve_work(code: codes.ScanCode) -> WorkOrder | Operation:
+def resolve_work(code: codes.ScanCode, user: Any = None) -> WorkOrder | Operation:
     """The work order or operation (job card) a scanned traveller code names: the row alone
-    (the terminal goes to its page, which reads what it shows)."""
+    (the terminal goes to its page, which reads what it shows). With `user`, among the plants
+    they work at: another plant's code reads like one never printed."""
+    orders = access.at_user_plants(WorkOrder.objects.all(), user) if user is not None else WorkOrder.objects.all()
+    job_cards = Operation.objects.all()
+    if user is not None:
+        job_cards = access.at_user_plants(job_cards, user, "work_order__plant")
     if code.kind == codes.WORK_ORDER:
-        found: Any = one(WorkOrder.objects.filter(number=code.parts[0]))
+        found: Any = one(orders.filter(number=code.parts[0]))
         if found is None:
             raise _missing(f"No work order {code.parts[0]}.")
         return found
     if code.kind == codes.OPERATION:
         number, key = code.parts
         if number:
-            found = one(Operation.objects.filter(work_order__number=number, sequence=int(key)))
+            found = one(job_cards.filter(work_order__number=number, sequence=int(key)))
             if found is None:
                 raise _missing(f"{number} has no operation {key}.")
         else:
-            found = one(Operation.objects.filter(pk=int(key)))
+            found = one(job_cards.filter(pk=int(key)))
             if found is None:
                 raise _missing(f"No operation {key}.")
         return found

@@ -52,7 +52,7 @@ def scan(*, actor: Any, text: str, context: WorkOrder | Operation | None = None)
     """
     code = codes.parse(text)
     if code.kind in (codes.WORK_ORDER, codes.OPERATION):
-        return ScanResult(target=selectors.resolve_work(code))
+        return ScanResult(target=selectors.resolve_work(code, actor))
     if code.kind == codes.COMMAND:
         return command(actor=actor, operation=context, word=code.parts[0])
     if code.kind == codes.LOCATION:

@@ -104,6 +104,21 @@ def _context_of(value: str) -> WorkOrder | Operation | None:
     return None
 
 
+def _at_user_plant(request: HttpRequest, work_order: WorkOrder) -> WorkOrder:
+    """The order, if the user works at its plant; else 404, like another organization's (no query:
+    the user's plants come with their membership)."""
+    plants = access.allowed_plant_ids(request.user)
+    if plants is not None and work_order.plant_id not in plants:
+        raise Http404("No such work order.")
+    return work_order
+
+
+def _job_card(request: HttpRequest, pk: int, *related: str) -> Operation:
+    """The job card an action posts to, at the user's plants (another plant's is a 404)."""
+    rows = Operation.objects.select_related(*related) if related else Operation.objects.all()
+    return get_object_or_404(access.at_user_plants(rows, request.user, "work_order__plant"), pk=pk)
+
+
 def _opens_work(text: str) -> bool:
     try:
         return codes.parse(text).kind in (codes.WORK_ORDER, codes.OPERATION)
@@ -146,7 +161,8 @@ class TerminalView(_TerminalPage):
             .filter(operator=user, status__in=[Operation.Status.IN_PROGRESS, Operation.Status.PAUSED])
             .order_by("work_order__number", "sequence")[:10]
         )
-        orders = selectors.work_orders().filter(status__in=["released", "in_progress"]).order_by("due_date", "id")
+        orders = access.at_user_plants(selectors.work_orders(), user).filter(status__in=["released", "in_progress"])
+        orders = orders.order_by("due_date", "id")
         plant = tenancy.current_plant()
         if plant is not None:
             orders = orders.filter(plant=plant)
@@ -212,7 +228,10 @@ class WorkOrderView(_TerminalPage):
     def terminal_context(self) -> dict[str, Any]:
         # The order comes with its job cards (one query); one without job cards on its own.
         ops = selectors.job_cards_of_order(work_order_id=self.kwargs["pk"])
-        work_order = ops[0].work_order if ops else get_object_or_404(selectors.work_orders(), pk=self.kwargs["pk"])
+        work_order = _at_user_plant(
+            self.request,
+            ops[0].work_order if ops else get_object_or_404(selectors.work_orders(), pk=self.kwargs["pk"]),
+        )
         self.context_key = f"wo:{work_order.pk}"
         context = {"panel": "work_order", "title": work_order.number, **_order_context(self.request, work_order, ops)}
         if self.request.GET.get("step") == "issue":
@@ -227,6 +246,7 @@ class OperationView(_TerminalPage):
         op = next((o for o in ops if o.pk == self.kwargs["pk"]), None)
         if op is None:
             raise Http404("No such operation.")
+        _at_user_plant(self.request, op.work_order)
         self.context_key = f"op:{op.pk}"
         if op.operator_id is not None and op.operator_id == self.request.user.pk:
             # The panel names the operator: nearly always the one at this terminal, no query for them.
@@ -295,7 +315,7 @@ class OperationActionView(TenantViewMixin, View):
     words = {"start": "START", "pause": "PAUSE", "resume": "RESUME", "complete": "COMPLETE"}
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        op = get_object_or_404(Operation.objects, pk=pk)  # the service locks and reads it
+        op = _job_card(request, pk)  # the service locks and reads it
         if action not in self.words:
             return _show(request, url_for(op))
         try:
@@ -312,7 +332,7 @@ class CompleteView(TenantViewMixin, View):
     permission_required = "production.view_workorder"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        op = get_object_or_404(Operation.objects, pk=pk)  # the service locks and reads it
+        op = _job_card(request, pk)  # the service locks and reads it
         form = forms.CompleteForm(request.POST)
         values = {k: request.POST.get(k, "")[:40] for k in ("good", "scrap", "scrap_reason")}
         if not form.is_valid():
@@ -347,10 +367,10 @@ class IssueView(TenantViewMixin, View):
         if kind not in ("op", "wo"):
             raise Http404("Issue to an operation (op) or a work order (wo).")
         if kind == "op":
-            target: WorkOrder | Operation = get_object_or_404(Operation.objects.select_related("work_order"), pk=pk)
+            target: WorkOrder | Operation = _job_card(request, pk, "work_order")
             work_order, operation = target.work_order, target
         else:
-            target = work_order = get_object_or_404(selectors.work_orders(), pk=pk)
+            target = work_order = get_object_or_404(access.at_user_plants(selectors.work_orders(), request.user), pk=pk)
             operation = None
         form = forms.IssueForm(request.POST)
         back = {k: request.POST.get(k, "")[:40] for k in ("lot", "location", "quantity")}

@@ -52,3 +52,34 @@ def test_the_pages_print_only_the_users_plant(scene, admin_user):
     web.force_login(admin_user)  # a member of every plant
     assert web.get(f"/floor/work-orders/{away['travellers'].pk}/traveller/").status_code == 200
     assert web.get(f"/floor/labels/location/{away['location-labels'].pk}/").status_code == 200
+
+
+def test_the_terminal_shows_and_acts_on_the_users_plant_only(org, tenant, admin_user):
+    """Another plant's work order is not on the terminal: its code scans like one never printed,
+    its pages and its job cards' buttons are a 404, and the home screen does not list it."""
+    from shopfloor.production.tests.factories import released_order
+
+    home, away = released_order(), released_order()
+    local = member(org, ["*.view_*", "production.*", "inventory.*"], plants=[home.plant], username="olaf")
+    web = Client()
+    web.force_login(local)
+    page = web.get("/floor/")
+    assert [wo.pk for wo in page.context["open_orders"]] == [home.pk]
+    answer = web.post("/floor/scan/", {"code": away.number}, follow=True)
+    assert [str(m) for m in answer.context["messages"]] == [f"No work order {away.number}."]
+    answer = web.post("/floor/scan/", {"code": f"{away.number}/10"}, follow=True)
+    assert [str(m) for m in answer.context["messages"]] == [f"{away.number} has no operation 10."]
+    job_card = away.operations.get(sequence=10)
+    before = (job_card.status, job_card.good_quantity, away.materials.get().issued_quantity)
+    assert web.get(f"/floor/work-orders/{away.pk}/").status_code == 404
+    assert web.get(f"/floor/operations/{job_card.pk}/").status_code == 404
+    assert web.post(f"/floor/operations/{job_card.pk}/start/").status_code == 404
+    assert web.post(f"/floor/operations/{job_card.pk}/complete/", {"good": "1"}).status_code == 404
+    assert web.post(f"/floor/op/{job_card.pk}/issue/", {}).status_code == 404
+    assert web.post(f"/floor/wo/{away.pk}/issue/", {}).status_code == 404
+    job_card.refresh_from_db()
+    assert (job_card.status, job_card.good_quantity, away.materials.get().issued_quantity) == before
+    # Their own plant's order works as before.
+    answer = web.post("/floor/scan/", {"code": home.number}, follow=True)
+    assert answer.context["work_order"] == home
+    assert web.get(f"/floor/work-orders/{home.pk}/").status_code == 200
