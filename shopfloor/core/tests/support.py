@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -86,3 +86,17 @@ def listed_ids(response: Any) -> list[int]:
     """The ids of an API list page, sorted (the answer must be a 200)."""
     assert response.status_code == 200, response.content
     return sorted(row["id"] for row in response.json()["results"])
+
+
+def assert_api_keeps_to_the_plant(
+    api: Any, local: Any, base: str, home: dict[str, Any], away: dict[str, Any], resources: Iterable[str]
+) -> None:
+    """For each resource under `base` (an API prefix): `api`, a client of every plant, lists the
+    home and the away row; `local`, a client limited to the home plant, lists the home row only,
+    reads it (200) and does not find the away row (404). `home` and `away` map a resource to its row."""
+    for resource in resources:
+        both = sorted([home[resource].pk, away[resource].pk])
+        assert listed_ids(api.get(f"{base}{resource}/")) == both, resource
+        assert listed_ids(local.get(f"{base}{resource}/")) == [home[resource].pk], resource
+        assert local.get(f"{base}{resource}/{home[resource].pk}/").status_code == 200, resource
+        assert local.get(f"{base}{resource}/{away[resource].pk}/").status_code == 404, resource

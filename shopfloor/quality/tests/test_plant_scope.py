@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shopfloor.core.tests.factories import PlantFactory, member
-from shopfloor.core.tests.support import listed_ids
+from shopfloor.core.tests.support import assert_api_keeps_to_the_plant
 from shopfloor.quality.tests.factories import InspectionFactory, NcrFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,11 +31,7 @@ def scene(org, tenant):
 def test_the_api_lists_only_the_users_plant_and_404s_another_plants_rows(scene, api_for, api):
     home, away = scene["home"], scene["away"]
     local = api_for(scene["local"])
-    for resource in ("inspections", "ncrs"):
-        assert listed_ids(api.get(f"{API}{resource}/")) == sorted([home[resource].pk, away[resource].pk]), resource
-        assert listed_ids(local.get(f"{API}{resource}/")) == [home[resource].pk], resource
-        assert local.get(f"{API}{resource}/{home[resource].pk}/").status_code == 200, resource
-        assert local.get(f"{API}{resource}/{away[resource].pk}/").status_code == 404, resource
+    assert_api_keeps_to_the_plant(api, local, API, home, away, ("inspections", "ncrs"))
     assert local.post(f"{API}inspections/{away['inspections'].pk}/complete/", {}).status_code == 404
     assert local.get(f"{API}ncrs/{away['ncrs'].pk}/transitions/").status_code == 404
 

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shopfloor.core.tests.factories import PlantFactory, member
-from shopfloor.core.tests.support import listed_ids
+from shopfloor.core.tests.support import assert_api_keeps_to_the_plant
 from shopfloor.resources.tests.factories import MachineDowntimeFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +33,7 @@ def scene(org, tenant):
 def test_the_api_lists_only_the_users_plant_and_404s_another_plants_rows(scene, api_for, api):
     home, away = scene["home"], scene["away"]
     local = api_for(scene["local"])
-    for resource in ("work-centers", "machines", "machine-downtimes"):
-        assert listed_ids(api.get(f"{API}{resource}/")) == sorted([home[resource].pk, away[resource].pk]), resource
-        assert listed_ids(local.get(f"{API}{resource}/")) == [home[resource].pk], resource
-        assert local.get(f"{API}{resource}/{home[resource].pk}/").status_code == 200, resource
-        assert local.get(f"{API}{resource}/{away[resource].pk}/").status_code == 404, resource
+    assert_api_keeps_to_the_plant(api, local, API, home, away, ("work-centers", "machines", "machine-downtimes"))
     for resource in ("work-centers", "machines"):
         assert local.get(f"{API}{resource}/{away[resource].pk}/available-hours/").status_code == 404
     assert (
