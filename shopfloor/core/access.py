@@ -276,6 +276,13 @@ def allowed_plant_ids(user: Any, organization: Any = None) -> set[int] | None:
     return set(grant.plant_ids) or None
 
 
+def works_at(user: Any, plant_id: int, organization: Any = None) -> bool:
+    """Whether `user` works at the plant (every plant, when their membership names none); from
+    the membership the request has read already, no query."""
+    plants = allowed_plant_ids(user, organization)
+    return plants is None or plant_id in plants
+
+
 def at_user_plants(queryset: QuerySet[M], user: Any, field: str = "plant") -> QuerySet[M]:
     """`queryset` limited to the plants `user` works at (`field` leads to the row's plant);
     unchanged for a member of every plant, empty for a user who is no member. Reads of
@@ -303,11 +310,7 @@ def has_perm(user: Any, perm: str, plant: Plant | None = None, organization: Any
         return True
     if perm not in permissions_of(user, organization):
         return False
-    if plant is not None:
-        plants = allowed_plant_ids(user, organization)
-        if plants is not None and plant.pk not in plants:
-            return False
-    return True
+    return plant is None or works_at(user, plant.pk, organization)
 
 
 def require(user: Any, perm: str, plant: Plant | None = None) -> None:

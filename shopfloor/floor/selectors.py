@@ -98,21 +98,19 @@ def operations() -> QuerySet[Operation]:
     return Operation.objects.select_related("work_order", "work_order__item", "work_center", "machine", "operator")
 
 
-def resolve_work(code: codes.ScanCode, user: Any = None) -> WorkOrder | Operation:
-    """The work order or operation (job card) a scanned traveller code names: the row alone
-    (the terminal goes to its page, which reads what it shows). With `user`, among the plants
-    they work at: another plant's code reads like one never printed."""
-    orders = access.at_user_plants(WorkOrder.objects.all(), user) if user is not None else WorkOrder.objects.all()
-    job_cards = Operation.objects.all()
-    if user is not None:
-        job_cards = access.at_user_plants(job_cards, user, "work_order__plant")
+def resolve_work(code: codes.ScanCode, user: Any) -> WorkOrder | Operation:
+    """The work order or operation (job card) a scanned traveller code names, among the plants
+    `user` works at (another plant's code reads like one never printed): the row alone (the
+    terminal goes to its page, which reads what it shows)."""
     if code.kind == codes.WORK_ORDER:
+        orders = access.at_user_plants(WorkOrder.objects.all(), user)
         found: Any = one(orders.filter(number=code.parts[0]))
         if found is None:
             raise _missing(f"No work order {code.parts[0]}.")
         return found
     if code.kind == codes.OPERATION:
         number, key = code.parts
+        job_cards = access.at_user_plants(Operation.objects.all(), user, "work_order__plant")
         if number:
             found = one(job_cards.filter(work_order__number=number, sequence=int(key)))
             if found is None:

@@ -105,10 +105,8 @@ def _context_of(value: str) -> WorkOrder | Operation | None:
 
 
 def _at_user_plant(request: HttpRequest, work_order: WorkOrder) -> WorkOrder:
-    """The order, if the user works at its plant; else 404, like another organization's (no query:
-    the user's plants come with their membership)."""
-    plants = access.allowed_plant_ids(request.user)
-    if plants is not None and work_order.plant_id not in plants:
+    """The order, if the user works at its plant; else 404, like another organization's."""
+    if not access.works_at(request.user, work_order.plant_id):
         raise Http404("No such work order.")
     return work_order
 

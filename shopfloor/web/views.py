@@ -136,8 +136,7 @@ class SwitchPlantView(TenantViewMixin, View):
         if not value.isdigit():
             raise Http404("No such plant.")
         plant = get_object_or_404(Plant.objects.filter(is_active=True), pk=int(value))
-        allowed = access.allowed_plant_ids(request.user)
-        if allowed is not None and plant.pk not in allowed:
+        if not access.works_at(request.user, plant.pk):
             raise PermissionDenied(f"You do not work at plant {plant.code}.")
         request.session["plant"] = plant.pk
         return HttpResponseRedirect(_back(request))
